@@ -1,0 +1,54 @@
+"""Developer sessions: tests, plugins (each in a fresh environment), lint.
+
+Every session installs torch first, pinned to the CPU build that README.md names, and
+only then the packages that depend on it; otherwise pip resolves ``torch>=2.1`` to the
+newest release with several GB of CUDA packages (STACK.md §0).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["tests", "plugins", "lint"]
+nox.options.reuse_existing_virtualenvs = False
+
+TORCH = "torch==2.13.0"
+ROOT = Path(__file__).parent
+PLUGINS = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "pyproject.toml").exists())
+
+
+def _install_torch(session: nox.Session) -> None:
+    session.install(TORCH)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Core tests against a regular (non-editable) install, as users get it."""
+    _install_torch(session)
+    session.install(".[test]")
+    # Run from tests/ so that the installed package, not the source tree, is imported.
+    session.run("pytest", *session.posargs, env={"PYTHONDONTWRITEBYTECODE": "1"})
+
+
+@nox.session
+@nox.parametrize("plugin", PLUGINS)
+def plugins(session: nox.Session, plugin: str) -> None:
+    """One plugin in a fresh environment: its tests, core tests with it, then uninstalled."""
+    _install_torch(session)
+    session.install(".[test]", f"./plugins/{plugin}")
+    session.run("pytest", f"plugins/{plugin}/tests", *session.posargs)
+    # The core catalogue test is parametrized over list_blocks(): it now checks the
+    # plugin's blocks through the same entry points as torchsearch's own.
+    session.run("pytest", "tests/blocks/test_catalogue.py", "tests/test_registry.py", "-q")
+    session.run("pip", "uninstall", "-y", plugin)
+    session.run("python", "plugins/check_uninstalled.py", plugin)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")

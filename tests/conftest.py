@@ -1,0 +1,61 @@
+"""Shared fixtures: throwaway distributions that are really discoverable as installed.
+
+A distribution is installed when a ``<name>-<version>.dist-info`` folder with its
+``entry_points.txt`` sits on ``sys.path`` next to its modules; that is exactly what pip
+leaves behind, so these tests exercise the real ``importlib.metadata`` discovery.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Callable
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from torchsearch.blocks import refresh_registry
+
+MakeDistribution = Callable[..., Path]
+
+
+@pytest.fixture
+def make_distribution(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MakeDistribution]:
+    """Returns ``make(name, entry_points, modules, version="1.0")`` installing a distribution.
+
+    ``entry_points`` maps an entry-point name to ``module:attr`` in the group
+    ``torchsearch.blocks``; ``modules`` maps a module name to its source. Everything is
+    removed, and the registry reloaded, when the test ends.
+    """
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    created: list[str] = []
+
+    def make(
+        name: str,
+        entry_points: dict[str, str],
+        modules: dict[str, str] | None = None,
+        version: str = "1.0",
+        group: str = "torchsearch.blocks",
+    ) -> Path:
+        for module, source in (modules or {}).items():
+            (site / f"{module}.py").write_text(textwrap.dedent(source))
+            created.append(module)
+        info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        )
+        lines = [f"[{group}]"] + [f"{k} = {v}" for k, v in entry_points.items()]
+        (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
+        return info
+
+    monkeypatch.syspath_prepend(str(site))
+    yield make
+    monkeypatch.undo()
+    for module in created:
+        sys.modules.pop(module, None)
+    refresh_registry()
