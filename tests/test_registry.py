@@ -139,7 +139,7 @@ def test_shadowing_a_catalogue_name_is_a_duplicate(make_distribution) -> None:
     make_distribution(
         "throwaway-shadow", {"IDENTITY": "ts_shadow:ScaleBlock"}, {"ts_shadow": SCALE_PLUGIN}
     )
-    with pytest.raises(DuplicateBlockError, match=r"torchsearch .*throwaway-shadow"):
+    with pytest.raises(DuplicateBlockError, match=r"throwaway-shadow 1.0 .* torchsearch 0.1.0"):
         refresh_registry()
 
 

@@ -80,3 +80,12 @@ def test_problem_type_accepts_model_search_names(text: str, expected: ProblemTyp
 def test_unknown_problem_type_lists_the_options() -> None:
     with pytest.raises(ConfigError, match="dnn, cnn, rnn_all, rnn_last"):
         ProblemType.parse("gan")
+
+
+def test_pickles_and_deep_copies() -> None:
+    import copy
+    import pickle
+
+    arch = Architecture.single(["A", "B"], learning_rate=0.1)
+    assert pickle.loads(pickle.dumps(arch)) == arch
+    assert copy.deepcopy(arch) == arch

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import enum
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ from typing import ClassVar
 from typing import NamedTuple
 
 from torch import nn
+
+from torchsearch._errors import ConfigError
 
 __all__ = [
     "Block",
@@ -140,6 +143,14 @@ class IntRange:
     default: int
     log: bool = False
 
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` is an integer within the range."""
+        return (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and self.low <= value <= self.high
+        )
+
 
 @dataclass(frozen=True)
 class FloatRange:
@@ -150,6 +161,10 @@ class FloatRange:
     default: float
     log: bool = False
 
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` is a number within the range."""
+        return isinstance(value, (int, float)) and self.low <= value <= self.high
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -158,6 +173,10 @@ class Choice:
     choices: tuple[Any, ...]
     default: Any
 
+    def contains(self, value: Any) -> bool:
+        """Whether ``value`` is one of the choices."""
+        return value in self.choices
+
 
 Hyperparameter = IntRange | FloatRange | Choice
 
@@ -165,7 +184,7 @@ Hyperparameter = IntRange | FloatRange | Choice
 class Block(abc.ABC):
     """A family of layers with fixed settings, registered under a lookup name.
 
-    Subclasses set three class attributes and implement :meth:`build`:
+    Subclasses set two or three class attributes and implement :meth:`build`:
 
     - ``input_kinds``: the :class:`InputKind` values the block accepts.
     - ``is_input_order_important``: ``True`` for blocks that read spatial or temporal
@@ -188,13 +207,17 @@ class Block(abc.ABC):
     """
 
     input_kinds: ClassVar[frozenset[InputKind]]
+    is_input_order_important: ClassVar[bool]
     is_flatten: ClassVar[bool] = False
     uses_lengths: ClassVar[bool] = False
 
-    @property
-    @abc.abstractmethod
-    def is_input_order_important(self) -> bool:
-        """Whether the block reads the order of its input's entries (conv-like)."""
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if inspect.isabstract(cls):
+            return
+        missing = [a for a in ("input_kinds", "is_input_order_important") if not hasattr(cls, a)]
+        if missing:
+            raise TypeError(f"Block subclass {cls.__qualname__} must set {', '.join(missing)}.")
 
     @abc.abstractmethod
     def build(self, spec: TensorSpec, hparams: Mapping[str, Any] | None = None) -> BuiltBlock:
@@ -223,9 +246,14 @@ class Block(abc.ABC):
         values = {name: hp.default for name, hp in declared.items()}
         for name, value in (hparams or {}).items():
             if name not in declared:
-                raise ValueError(
+                raise ConfigError(
                     f"{type(self).__name__} has no hyperparameter {name!r}; "
                     f"it declares {sorted(declared) or 'none'}."
+                )
+            if not declared[name].contains(value):
+                raise ConfigError(
+                    f"{type(self).__name__} hyperparameter {name}={value!r} is outside "
+                    f"{declared[name]}."
                 )
             values[name] = value
         return values

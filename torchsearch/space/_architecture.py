@@ -133,6 +133,10 @@ class Architecture:
             raise ConfigError(f"Architecture JSON is malformed: {exc}.") from None
         return cls.from_dict(data)
 
+    def __reduce__(self) -> tuple[type[Architecture], tuple[Any, ...]]:
+        # The read-only hparams view cannot be pickled; rebuild from a plain dict.
+        return (Architecture, (self.towers, dict(self.hparams)))
+
     def __hash__(self) -> int:
         return hash((self.towers, tuple(sorted(self.hparams.items()))))
 

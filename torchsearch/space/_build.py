@@ -22,6 +22,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from torchsearch._errors import ConfigError
+from torchsearch._errors import TorchSearchError
 from torchsearch.blocks import Block
 from torchsearch.blocks import BlockRegistry
 from torchsearch.blocks import InputKind
@@ -226,7 +227,12 @@ def _build_tower(
                 f"Block {name} at position {position} of tower {tower} takes {kinds} inputs "
                 f"but receives {spec}; choose blocks that fit the data, or reorder them."
             )
-        module, output = block.build(spec, _block_hparams(name, block, hparams))
+        try:
+            module, output = block.build(spec, _block_hparams(name, block, hparams))
+        except (TorchSearchError, ValueError) as exc:
+            raise ConfigError(
+                f"Block {name} at position {position} of tower {tower} cannot take {spec}: {exc}"
+            ) from exc
         built.append((key, module, block.uses_lengths))
         rows.append(BlockSummary(tower, key, spec, output, count_parameters(module)))
         spec = output
