@@ -37,11 +37,17 @@ def tests(session: nox.Session) -> None:
 def plugins(session: nox.Session, plugin: str) -> None:
     """One plugin in a fresh environment: its tests, core tests with it, then uninstalled."""
     _install_torch(session)
-    session.install(".[test]", f"./plugins/{plugin}")
+    session.install(".[test]", f"./plugins/{plugin}[test]")
     session.run("pytest", f"plugins/{plugin}/tests", *session.posargs)
-    # The core catalogue test is parametrized over list_blocks(): it now checks the
-    # plugin's blocks through the same entry points as torchsearch's own.
-    session.run("pytest", "tests/blocks/test_catalogue.py", "tests/test_registry.py", "-q")
+    # Core tests parametrized over the registries now also check the plugin's blocks and
+    # searchers, found through the same entry points as torchsearch's own.
+    session.run(
+        "pytest",
+        "-q",
+        "tests/blocks/test_catalogue.py",
+        "tests/test_registry.py",
+        "tests/search/test_searchers.py",
+    )
     session.run("pip", "uninstall", "-y", plugin)
     session.run("python", "plugins/check_uninstalled.py", plugin)
 

@@ -22,7 +22,9 @@ def main() -> None:
     model = torchsearch.build_model(arch, TensorSpec.image(1, 8, 8), num_classes=10, problem="cnn")
     print(f"{len(torchsearch.list_blocks())} blocks installed; architecture: {arch}")
     for row in model.summary():
-        print(f"  {row.key:<34} {row.input!s:>16} -> {row.output!s:<16} {row.parameters:>7} params")
+        print(
+            f"  {row.key:<34} {row.input!s:>16} -> {row.output!s:<16} {row.parameters:>7} params"
+        )
     print(f"  {model.num_parameters} trainable parameters")
 
     x, y = torch.randn(64, 1, 8, 8), torch.randint(0, 10, (64,))

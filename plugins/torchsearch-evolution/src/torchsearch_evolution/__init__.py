@@ -1,0 +1,22 @@
+"""Regularized (aging) evolution for torchsearch: the ``evolution`` searcher.
+
+Installing the distribution ``torchsearch-evolution`` registers :class:`EvolutionSampler`
+in the entry-point group ``torchsearch.searchers`` and adds the Hydra option
+``search=evolution`` (``conf/search/evolution.yaml``, through a search-path plugin).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
+from torchsearch_evolution._impl import EvolutionSampler
+from torchsearch_evolution._impl import population
+from torchsearch_evolution._impl import tournament
+
+try:
+    __version__ = _version("torchsearch-evolution")
+except PackageNotFoundError:  # a source tree that is not installed
+    __version__ = "0.0.0"
+
+__all__ = ["EvolutionSampler", "__version__", "population", "tournament"]

@@ -1,0 +1,1 @@
+"""Hydra configs shipped with torchsearch-evolution (found as ``pkg://torchsearch_evolution.conf``)."""

@@ -1,0 +1,47 @@
+"""Helpers for driving whole searches: composed configs in-process, the CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import optuna
+from hydra import compose
+from hydra import initialize_config_module
+from omegaconf import DictConfig
+
+# Small and fast: a few one-epoch trials of shallow towers.
+FAST = ("search.n_trials=3", "trainer.max_epochs=1", "space.maximum_depth=2")
+
+
+def compose_config(*overrides: str) -> DictConfig:
+    """The composed config for ``overrides``, as the command line would give it."""
+    with initialize_config_module("torchsearch.conf", version_base="1.3"):
+        return compose(config_name="config", overrides=[*FAST, *overrides])
+
+
+def run_cli(
+    run_dir: Path, *overrides: str, fast: bool = True, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Runs ``python -m torchsearch`` with ``overrides`` into ``run_dir``."""
+    args = [sys.executable, "-m", "torchsearch", f"hydra.run.dir={run_dir}"]
+    args += [*(FAST if fast else ()), *overrides]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        args, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, env=env
+    )
+
+
+def trials_in(run_dir: Path, study: str | None = None) -> Sequence[optuna.trial.FrozenTrial]:
+    """The trials in the run folder's default SQLite storage (none if it does not exist)."""
+    path = run_dir / "trials.db"
+    if not path.exists():
+        return []
+    storage = optuna.storages.RDBStorage(f"sqlite:///{path}")
+    studies = optuna.get_all_study_names(storage)
+    if not studies:
+        return []
+    return optuna.load_study(study_name=study or studies[0], storage=storage).trials

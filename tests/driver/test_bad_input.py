@@ -1,0 +1,166 @@
+"""Bad input stops before training: one clear line, a non-zero exit, no trial written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_helpers import run_cli
+from cli_helpers import trials_in
+from PIL import Image
+
+from torchsearch import ConfigError
+from torchsearch import DataError
+from torchsearch import PluginError
+from torchsearch import StorageError
+from torchsearch import TorchSearchError
+from torchsearch import UnknownBlockError
+from torchsearch.driver import run_search
+
+
+def _csv(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], type[TorchSearchError], str]]:
+    """Each case: overrides, the error type, and a fragment of its message."""
+    words = _csv(tmp / "words.csv", "a,b,label\n" + "1,x,0\n2,3,1\n" * 10)
+    no_label = _csv(tmp / "nolabel.csv", "a,b,c\n" + "1,2,0\n3,4,1\n" * 10)
+    one_class = _csv(tmp / "oneclass.csv", "a,b,label\n" + "1,2,0\n3,4,0\n" * 10)
+    empty_images = tmp / "photos"
+    (empty_images / "cats").mkdir(parents=True)
+    (empty_images / "dogs").mkdir()
+    (empty_images / "cats" / "notes.txt").write_text("not an image")
+    unreadable = tmp / "locked.csv"
+    unreadable.write_text("")
+    return {
+        "missing file": (["data=csv", f"data.path={tmp / 'nope.csv'}"], DataError, "nope.csv"),
+        "empty file": (["data=csv", f"data.path={unreadable}"], DataError, "empty"),
+        "non-numeric feature": (
+            ["data=csv", f"data.path={words}", "data.label=label"],
+            DataError,
+            "'b'",
+        ),
+        "missing label": (
+            ["data=csv", f"data.path={no_label}", "data.label=label"],
+            DataError,
+            "label",
+        ),
+        "one class": (
+            ["data=csv", f"data.path={one_class}", "data.label=label"],
+            DataError,
+            "two classes",
+        ),
+        "no images": (["data=images", f"data.path={empty_images}"], DataError, "no image"),
+        "unknown block": (["space.blocks=[FULLY_CONECTED]"], UnknownBlockError, "FULLY_CONNECTED"),
+        "unknown searcher": (["search.name=nope"], PluginError, "Unknown searcher 'nope'"),
+        "unreachable storage": (
+            ["storage=postgresql", "storage.url=postgresql://me:secret@127.0.0.1:1/db"],
+            StorageError,
+            "127.0.0.1",
+        ),
+        "bad metric": (["objective.metric=f1"], ConfigError, "accuracy, loss"),
+        "space does not fit data": (
+            ["data=mnist1d", "space=dnn", "space.blocks=[LSTM_128]"],
+            ConfigError,
+            "LSTM_128",
+        ),
+    }
+
+
+CASES = [
+    "missing file",
+    "empty file",
+    "non-numeric feature",
+    "missing label",
+    "one class",
+    "no images",
+    "unknown block",
+    "unknown searcher",
+    "unreachable storage",
+    "bad metric",
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_is_one_clear_error_and_writes_nothing(
+    case: str, make_config, tmp_path: Path
+) -> None:
+    overrides, error, fragment = _bad_inputs(tmp_path)[case]
+    run_dir = tmp_path / "run"
+    with pytest.raises(error) as info:
+        run_search(make_config(*overrides), run_dir)
+    message = str(info.value)
+    assert fragment in message
+    assert "\n" not in message, "one line"
+    assert "secret" not in message, "passwords are never shown"
+    assert trials_in(run_dir) == []
+
+
+def test_an_architecture_that_cannot_take_the_data_fails_its_trials_not_the_storage(
+    make_config, tmp_path: Path
+) -> None:
+    # LSTM blocks cannot take flat inputs: every trial fails at build time with a reason,
+    # and the run stops with one line instead of looping.
+    overrides, error, fragment = _bad_inputs(tmp_path)["space does not fit data"]
+    with pytest.raises(error, match=fragment):
+        run_search(make_config(*overrides), tmp_path / "run")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (["data=csv", "data.path=/no/such/file.csv"], "torchsearch: error: "),
+        (["space.blocks=[FULLY_CONECTED]"], "Did you mean FULLY_CONNECTED"),
+        (
+            ["storage=postgresql", "storage.url=postgresql://me:secret@127.0.0.1:1/db"],
+            "Cannot open the trial database postgresql://me:***@127.0.0.1:1/db",
+        ),
+        (["trainer.max_epoch=3"], "Could not override 'trainer.max_epoch'"),
+        (["search=evolution_nope"], "Could not find 'search/evolution_nope'"),
+    ],
+)
+def test_the_command_line_prints_one_line_and_exits_non_zero(
+    overrides: list[str], expected: str, tmp_path: Path
+) -> None:
+    result = run_cli(tmp_path, *overrides)
+    assert result.returncode != 0
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert trials_in(tmp_path) == []
+
+
+def test_image_folder_with_a_real_image_per_class_is_not_an_error(tmp_path: Path) -> None:
+    # The "no images" case above must fail for the right reason: a folder that has images
+    # loads fine.
+    for label in ("cats", "dogs"):
+        (tmp_path / label).mkdir()
+        for i in range(4):
+            Image.new("RGB", (5, 5), (i * 40, 0, 0)).save(tmp_path / label / f"{i}.png")
+    from torchsearch.data import load_dataset
+
+    splits = load_dataset(
+        "images",
+        path=str(tmp_path),
+        image_size=[4, 4],
+        validation_fraction=0.25,
+        test_fraction=0.25,
+    )
+    assert splits.num_classes == 2
+
+
+@pytest.mark.slow
+def test_evolution_needs_its_plugin(tmp_path: Path) -> None:
+    from torchsearch.search import list_searchers
+
+    if "evolution" in list_searchers():
+        pytest.skip("torchsearch-evolution is installed here; the plugins session tests it")
+    by_group = run_cli(tmp_path / "a", "search=evolution")
+    assert by_group.returncode != 0
+    assert "Could not find 'search/evolution'" in by_group.stderr
+    by_name = run_cli(tmp_path / "b", "search.name=evolution")
+    assert by_name.returncode == 1
+    assert "Unknown searcher 'evolution'" in by_name.stderr
+    assert trials_in(tmp_path / "a") == [] and trials_in(tmp_path / "b") == []

@@ -1,0 +1,159 @@
+"""Whole searches: records in the storage, resuming, the leaderboard and best.json."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+import torch
+from cli_helpers import FAST
+from cli_helpers import run_cli
+from cli_helpers import trials_in
+from optuna.trial import TrialState
+
+from torchsearch.driver import run_search
+
+pytestmark = pytest.mark.slow
+
+RECORD_KEYS = {
+    "architecture",
+    "parent",
+    "kind",
+    "operation",
+    "parameters",
+    "validation",
+    "train_seconds",
+    "steps",
+    "checkpoint",
+}
+
+
+def test_search_records_reports_and_resumes(make_config, tmp_path: Path, capsys) -> None:
+    best = run_search(make_config(), tmp_path)
+    out = capsys.readouterr().out
+    assert "Best 3 of 3 completed trials (validation accuracy)" in out
+    trials = trials_in(tmp_path)
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 3
+    for t in trials:
+        assert set(t.user_attrs) >= RECORD_KEYS
+        assert t.user_attrs["kind"] == "search"
+        assert (tmp_path / "artifacts" / t.user_attrs["checkpoint"]).is_file()
+    assert trials[0].user_attrs["parent"] is None
+    assert best is not None
+    written = json.loads((tmp_path / "best.json").read_text())
+    assert written["trial"] == best.trial
+    assert set(written) >= {
+        "architecture",
+        "hyperparameters",
+        "parameters",
+        "validation",
+        "test",
+        "checkpoint",
+        "model_file",
+    }
+    assert 0.0 <= written["test"]["accuracy"] <= 1.0
+    # The exported model loads with plain PyTorch and agrees with the checkpoint's model.
+    program = torch.export.load(written["model_file"])
+    assert program.module()(torch.zeros(2, 64)).shape == (2, 10)
+
+    before = {t.number: (t.value, t.datetime_complete) for t in trials}
+    run_search(make_config("search.n_trials=5"), tmp_path)
+    after = trials_in(tmp_path)
+    assert len([t for t in after if t.state is TrialState.COMPLETE]) == 5
+    assert {
+        t.number: (t.value, t.datetime_complete) for t in after if t.number in before
+    } == before
+    run_search(make_config("search.n_trials=5"), tmp_path)
+    assert len(trials_in(tmp_path)) == 5, "a finished budget runs no more trials"
+
+
+def test_a_killed_run_continues_without_losing_or_repeating_trials(tmp_path: Path) -> None:
+    args = [
+        sys.executable,
+        "-m",
+        "torchsearch",
+        f"hydra.run.dir={tmp_path}",
+        *FAST,
+        "search.n_trials=40",
+    ]
+    worker = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if len([t for t in trials_in(tmp_path) if t.state is TrialState.COMPLETE]) >= 2:
+            break
+        time.sleep(0.2)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    killed = {
+        t.number: t.datetime_complete
+        for t in trials_in(tmp_path)
+        if t.state is TrialState.COMPLETE
+    }
+    assert len(killed) >= 2
+    budget = len(killed) + 2
+    result = run_cli(tmp_path, f"search.n_trials={budget}")
+    assert result.returncode == 0, result.stderr
+    trials = trials_in(tmp_path)
+    complete = {t.number: t.datetime_complete for t in trials if t.state is TrialState.COMPLETE}
+    assert len(complete) == budget
+    assert all(complete[n] == when for n, when in killed.items())
+    architectures = [
+        json.dumps(t.user_attrs["architecture"]) for t in trials if t.state is TrialState.COMPLETE
+    ]
+    assert len(architectures) == budget
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_finished_trials(tmp_path: Path) -> None:
+    args = [
+        sys.executable,
+        "-m",
+        "torchsearch",
+        f"hydra.run.dir={tmp_path}",
+        *FAST,
+        "search.n_trials=200",
+    ]
+    worker = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if any(t.state is TrialState.COMPLETE for t in trials_in(tmp_path)):
+            break
+        time.sleep(0.2)
+    worker.send_signal(signal.SIGINT)
+    _, err = worker.communicate(timeout=60)
+    assert worker.returncode == 130, err
+    assert "Rerun the same command" in err
+    assert "Traceback" not in err
+    assert any(t.state is TrialState.COMPLETE for t in trials_in(tmp_path))
+
+
+def test_two_workers_share_one_study(tmp_path: Path) -> None:
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "torchsearch",
+                f"hydra.run.dir={tmp_path}",
+                *FAST,
+                "search.n_trials=6",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err
+    trials = trials_in(tmp_path)
+    complete = [t for t in trials if t.state is TrialState.COMPLETE]
+    assert 6 <= len(complete) <= 7  # each stops once the study holds the budget
+    assert len({t.number for t in trials}) == len(trials)
+    assert isinstance(optuna.__version__, str)

@@ -1,0 +1,43 @@
+"""The ``torchsearch`` command: a thin Hydra shell around :func:`torchsearch.driver.run_search`.
+
+Every setting is a Hydra override (``torchsearch data=csv data.path=train.csv
+search.n_trials=50``); ``torchsearch --help`` lists the config groups. A
+:class:`TorchSearchError` becomes one line on standard error and exit status 1, never a
+traceback (STYLE.md rule 13).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from torchsearch._errors import TorchSearchError
+
+__all__ = ["main"]
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+@hydra.main(config_path="pkg://torchsearch.conf", config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    """Runs (or resumes) the search the config describes, then reports the best model."""
+    from torchsearch.driver import run_search  # heavy imports only once the config is valid
+
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        run_search(cfg, run_dir)
+    except TorchSearchError as exc:
+        print(f"torchsearch: error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        print(
+            "\ntorchsearch: interrupted; the finished trials are kept. Rerun the same command "
+            "to continue the search.",
+            file=sys.stderr,
+        )
+        sys.exit(EXIT_INTERRUPTED)

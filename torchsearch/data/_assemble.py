@@ -1,0 +1,169 @@
+"""From arrays read by a provider to a :class:`DataSplits`: labels, splits, scaling, tensors.
+
+Every provider ends the same way: encode the labels, use a given validation or test set
+as it is or carve it out of the pool (stratified, seeded), optionally standardise with
+statistics of the training split only, and hand over float32/int64 tensors. Doing it in
+one place keeps the providers to reading their format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from torchsearch.blocks._contract import TensorSpec
+from torchsearch.data._labels import Locate
+from torchsearch.data._labels import check_classes
+from torchsearch.data._labels import encode_labels
+from torchsearch.data._labels import encode_with
+from torchsearch.data._records import DataSplits
+from torchsearch.data._records import Split
+from torchsearch.data._records import Standardization
+from torchsearch.data._split import stratified_split
+
+__all__ = ["RawPart", "assemble"]
+
+
+@dataclass(frozen=True)
+class RawPart:
+    """One set of examples as a provider read it, before its labels are encoded.
+
+    Args:
+        x: inputs in the provider's natural layout, batch first, numeric.
+        labels: one label per example (numbers or strings).
+        source: what the examples come from, for messages (``"train.csv"``).
+        locate: describes where the ``i``-th example sits (``"row 7"``), for messages.
+        lengths: valid steps of each sequence, if any.
+    """
+
+    x: np.ndarray
+    labels: np.ndarray
+    source: str
+    locate: Locate
+    lengths: np.ndarray | None = None
+
+
+def assemble(
+    dataset: str,
+    spec: TensorSpec,
+    pool: RawPart,
+    *,
+    validation: RawPart | None = None,
+    test: RawPart | None = None,
+    validation_fraction: float,
+    test_fraction: float,
+    seed: int,
+    class_names: Sequence[str] | None = None,
+    standardize: bool = False,
+    image_shape: Sequence[int] | None = None,
+    feature_names: Sequence[str] | None = None,
+) -> DataSplits:
+    """Builds the splits of a data set.
+
+    Args:
+        dataset: the data set's name (``data=<name>``).
+        spec: the natural layout of every part's ``x``.
+        pool: the training examples, out of which missing parts are carved.
+        validation: a separate validation set, used as given; else carved from the pool.
+        test: a separate test set, used as given; else carved from the pool.
+        validation_fraction: the share of each class of the pool carved for validation.
+        test_fraction: the share of each class of the pool carved for test.
+        seed: the seed of the carving.
+        class_names: the classes' names when every part's labels are already indices
+            ``0..C-1``; by default labels are encoded (see ``encode_labels``).
+        standardize: scale each feature by the training split's mean and std.
+        image_shape: the declared ``(C, H, W)`` of flat or sequence data.
+        feature_names: names of the features, if known.
+
+    Returns:
+        The splits in the natural layout.
+
+    Raises:
+        DataError: labels, class sizes or shapes make the data unusable.
+    """
+    encoded = class_names is None
+    if class_names is None:
+        y_pool, class_names = encode_labels(
+            pool.labels, dataset=dataset, source=pool.source, locate=pool.locate
+        )
+    else:
+        y_pool = np.asarray(pool.labels, dtype=np.int64)
+        present = np.unique(y_pool)
+        check_classes([class_names[c] for c in present], dataset=dataset, source=pool.source)
+    options = (("validation", validation_fraction, validation), ("test", test_fraction, test))
+    carve = [(name, fraction) for name, fraction, given in options if given is None]
+    indices = stratified_split(
+        y_pool,
+        [f for _, f in carve],
+        seed,
+        class_names=class_names,
+        part_names=[name for name, _ in carve],
+        dataset=dataset,
+        source=pool.source,
+    )
+    parts = {"train": _take(pool, y_pool, indices[0])}
+    for (name, _), index in zip(carve, indices[1:], strict=True):
+        parts[name] = _take(pool, y_pool, index)
+    for name, given in (("validation", validation), ("test", test)):
+        if given is not None:
+            if encoded:
+                y = encode_with(
+                    given.labels,
+                    class_names,
+                    dataset=dataset,
+                    source=given.source,
+                    locate=given.locate,
+                )
+            else:
+                y = np.asarray(given.labels, dtype=np.int64)
+            parts[name] = (given.x, y, given.lengths)
+    scaling = _standardization(parts["train"][0]) if standardize else None
+    splits = {name: _to_split(*arrays, scaling) for name, arrays in parts.items()}
+    return DataSplits(
+        train=splits["train"],
+        validation=splits["validation"],
+        test=splits["test"],
+        input_spec=spec,
+        num_classes=len(class_names),
+        name=dataset,
+        class_names=tuple(class_names),
+        image_shape=tuple(image_shape) if image_shape is not None else None,  # type: ignore[arg-type]
+        standardization=scaling,
+        feature_names=tuple(feature_names) if feature_names is not None else None,
+    )
+
+
+_Arrays = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]
+
+
+def _take(pool: RawPart, y: np.ndarray, index: np.ndarray) -> _Arrays:
+    lengths = pool.lengths[index] if pool.lengths is not None else None
+    return pool.x[index], y[index], lengths
+
+
+def _standardization(x: np.ndarray) -> Standardization:
+    mean = x.mean(axis=0, dtype=np.float64)
+    std = x.std(axis=0, dtype=np.float64)
+    std[std < 1e-12] = 1.0  # a constant feature stays centred, not divided by zero
+    return Standardization(
+        torch.from_numpy(mean.astype(np.float32)), torch.from_numpy(std.astype(np.float32))
+    )
+
+
+def _to_split(
+    x: np.ndarray, y: np.ndarray, lengths: np.ndarray | None, scaling: Standardization | None
+) -> Split:
+    tx = _tensor(x, np.float32)
+    if scaling is not None:
+        tx = scaling.apply(tx)
+    ty = _tensor(y, np.int64)
+    tl = None if lengths is None else _tensor(lengths, np.int64)
+    return Split(tx, ty, tl)
+
+
+def _tensor(array: np.ndarray, dtype: type) -> torch.Tensor:
+    array = np.ascontiguousarray(array, dtype=dtype)
+    return torch.from_numpy(array if array.flags.writeable else array.copy())

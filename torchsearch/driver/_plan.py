@@ -1,0 +1,157 @@
+"""Reading and checking a run's config before anything touches the storage.
+
+Every mistake a user can make in the config (an unknown block or search algorithm, a
+data file that cannot be read, a space that does not fit the data) is found here, so a
+bad run stops with one clear line and writes nothing to the trial database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from omegaconf import DictConfig
+from omegaconf import OmegaConf
+
+from torchsearch._errors import ConfigError
+from torchsearch.blocks import InputKind
+from torchsearch.blocks import get_registry
+from torchsearch.data import DataSplits
+from torchsearch.data import provider_from_config
+from torchsearch.driver._storage import StorageSettings
+from torchsearch.search import HyperparameterSpace
+from torchsearch.search import SearchSettings
+from torchsearch.search import get_searcher
+from torchsearch.space import Architecture
+from torchsearch.space import ProblemType
+from torchsearch.space import fix_architecture_order
+from torchsearch.train import TrainSettings
+
+__all__ = ["RunPlan", "make_plan"]
+
+_KIND_OF_PROBLEM = {
+    ProblemType.DNN: InputKind.FLAT,
+    ProblemType.CNN: InputKind.IMAGE,
+    ProblemType.RNN_ALL: InputKind.SEQUENCE,
+    ProblemType.RNN_LAST: InputKind.SEQUENCE,
+}
+METRICS = {"accuracy": "maximize", "loss": "minimize"}
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything a search run needs, checked and typed."""
+
+    data: DataSplits
+    problem: ProblemType
+    search: SearchSettings
+    searcher: str
+    searcher_options: dict[str, Any]
+    inner_sampler: str
+    n_trials: int
+    hparam_space: HyperparameterSpace
+    suggestions: tuple[Architecture, ...]
+    train: TrainSettings
+    storage: StorageSettings
+    metric: str
+    direction: str
+    seed: int
+    config: dict[str, Any]
+
+
+def make_plan(cfg: DictConfig) -> RunPlan:
+    """Checks ``cfg`` and loads the data; raises a TorchSearchError on the first problem."""
+    config = OmegaConf.to_container(cfg, resolve=True)
+    assert isinstance(config, dict)
+    metric = str(_get(config, "objective", "metric"))
+    if metric not in METRICS:
+        raise ConfigError(f"objective.metric={metric!r} is not one of {', '.join(METRICS)}.")
+    direction = _get(config, "objective", "direction") or METRICS[metric]
+    if direction not in ("maximize", "minimize"):
+        raise ConfigError(f"objective.direction={direction!r}: use maximize or minimize.")
+    space = _get(config, "space")
+    problem = ProblemType.parse(space.get("problem", ""))
+    registry = get_registry()
+    blocks = tuple(space.get("blocks") or ())
+    registry.check(blocks)
+    searcher_cfg = _get(config, "search")
+    searcher = str(searcher_cfg.get("name"))
+    get_searcher(searcher)  # an unknown searcher fails here, before any storage
+    search = SearchSettings(
+        blocks=blocks,
+        problem=problem,
+        minimum_depth=int(space.get("minimum_depth", 1)),
+        maximum_depth=int(space.get("maximum_depth", 5)),
+        beam_size=int(space.get("beam_size", 1)),
+        increase_complexity_probability=float(space.get("increase_complexity_probability", 1.0)),
+        increase_complexity_minimum_trials=tuple(
+            space.get("increase_complexity_minimum_trials") or ()
+        ),
+        direction=direction,
+    )
+    search.check(registry)
+    suggestions = tuple(
+        _suggestion(s, problem, i) for i, s in enumerate(space.get("suggestions") or ())
+    )
+    for suggestion in suggestions:
+        registry.check(suggestion.blocks)
+    n_trials = int(searcher_cfg.get("n_trials", 0))
+    if n_trials < 1:
+        raise ConfigError(f"search.n_trials must be at least 1, got {n_trials}.")
+    seed = int(config.get("seed", 0))
+    data = provider_from_config(_get(config, "data")).load().to_kind(_KIND_OF_PROBLEM[problem])
+    return RunPlan(
+        data=data,
+        problem=problem,
+        search=search,
+        searcher=searcher,
+        searcher_options=dict(searcher_cfg.get("options") or {}),
+        inner_sampler=str(searcher_cfg.get("inner_sampler", "tpe")),
+        n_trials=n_trials,
+        hparam_space=HyperparameterSpace.from_config(space.get("learning") or {}),
+        suggestions=suggestions,
+        train=_train_settings(
+            _get(config, "trainer"),
+            seed=seed,
+            parameter_scaled_training=bool(space.get("parameter_scaled_training", False)),
+            maximum_depth=search.maximum_depth,
+        ),
+        storage=StorageSettings.from_config(_get(config, "storage")),
+        metric=metric,
+        direction=direction,
+        seed=seed,
+        config=config,
+    )
+
+
+def _train_settings(trainer: Mapping[str, Any], **fixed: Any) -> TrainSettings:
+    accepted = set(TrainSettings.__dataclass_fields__) - set(fixed)
+    unknown = sorted(set(trainer) - accepted)
+    if unknown:
+        raise ConfigError(
+            f"Unknown trainer setting(s) {', '.join(unknown)}; the trainer accepts "
+            f"{', '.join(sorted(accepted))}."
+        )
+    return TrainSettings(**{**trainer, **fixed})
+
+
+def _suggestion(entry: Any, problem: ProblemType, index: int) -> Architecture:
+    if isinstance(entry, Mapping):
+        blocks, hparams = entry.get("blocks"), entry.get("hparams") or {}
+    else:
+        blocks, hparams = entry, {}
+    if not isinstance(blocks, list) or not blocks:
+        raise ConfigError(
+            f"space.suggestions[{index}] needs a non-empty 'blocks' list, got {entry!r}."
+        )
+    return Architecture.single(fix_architecture_order(blocks, problem), **dict(hparams))
+
+
+def _get(config: Mapping[str, Any], *keys: str) -> Any:
+    node: Any = config
+    for key in keys:
+        if not isinstance(node, Mapping) or key not in node:
+            raise ConfigError(f"The config lacks '{'.'.join(keys)}'; check your overrides.")
+        node = node[key]
+    return node

@@ -1,0 +1,69 @@
+"""The end of a run: a leaderboard on the console and ``best.json`` in the run folder."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["BestModel", "LeaderboardRow", "format_leaderboard", "write_best"]
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    """One completed trial, as the leaderboard shows it."""
+
+    rank: int
+    trial: int
+    architecture: str
+    parameters: int
+    value: float
+
+
+@dataclass(frozen=True)
+class BestModel:
+    """What ``best.json`` holds: the chosen trial and its held-out test score.
+
+    The choice is made on the validation metric; ``test`` is measured once, for this
+    model only (DESIGN.md, "Decisions already taken").
+    """
+
+    trial: int
+    architecture: dict[str, Any]
+    hyperparameters: dict[str, Any]
+    parameters: int
+    validation: dict[str, float]
+    test: dict[str, float]
+    checkpoint: str
+    model_file: str | None
+    study: str
+    storage: str
+    objective: str
+
+
+def format_leaderboard(rows: Sequence[LeaderboardRow], metric: str, total: int) -> str:
+    """A fixed-width table of the best trials, best first."""
+    if not rows:
+        return "No trial has completed yet."
+    width = min(max(len(r.architecture) for r in rows), 90)
+    header = f"{'rank':>4}  {'trial':>5}  {'architecture':<{width}}  {'params':>9}  {metric:>10}"
+    lines = [f"Best {len(rows)} of {total} completed trials (validation {metric}):", header]
+    for r in rows:
+        arch = (
+            r.architecture if len(r.architecture) <= width else r.architecture[: width - 3] + "..."
+        )
+        value = f"{r.value:.4f}" if math.isfinite(r.value) else str(r.value)
+        lines.append(
+            f"{r.rank:>4}  {r.trial:>5}  {arch:<{width}}  {r.parameters:>9,}  {value:>10}"
+        )
+    return "\n".join(lines)
+
+
+def write_best(best: BestModel, path: Path) -> Path:
+    """Writes ``best`` as indented JSON to ``path``; returns the path."""
+    path.write_text(json.dumps(asdict(best), indent=2, sort_keys=False) + "\n")
+    return path

@@ -1,0 +1,150 @@
+"""Opening the trial database (an Optuna storage) and the checkpoint store.
+
+Everything a later trial, another worker or a report needs lives here, so a killed
+worker loses at most the trial it was running (DESIGN.md, "The loop").
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.artifacts import FileSystemArtifactStore
+
+from torchsearch._errors import StorageError
+
+CREATE_ATTEMPTS = 5
+
+__all__ = [
+    "StorageSettings",
+    "artifact_folder",
+    "open_artifact_store",
+    "open_storage",
+    "redact",
+]
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """The ``storage`` config group.
+
+    Args:
+        name: ``sqlite``, ``journal`` or ``postgresql`` (any SQLAlchemy URL works as ``url``).
+        url: the database URL or journal path; ``None`` puts a file in the run folder.
+        study: the study name; rerunning with the same name resumes the study.
+        artifacts: the checkpoint folder; ``None`` is ``<run folder>/artifacts``.
+        heartbeat_interval: seconds between heartbeats of a running trial (RDB only).
+        grace_period: seconds without a heartbeat before a trial counts as dead.
+    """
+
+    name: str
+    url: str | None
+    study: str
+    artifacts: str | None = None
+    heartbeat_interval: int | None = 60
+    grace_period: int | None = 180
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any]) -> StorageSettings:
+        return cls(**{k: cfg.get(k) for k in cls.__dataclass_fields__ if k in cfg})
+
+
+def open_storage(settings: StorageSettings, run_dir: Path) -> optuna.storages.BaseStorage:
+    """Connects to the trial database, creating its tables or file if needed.
+
+    Raises:
+        StorageError: the database cannot be reached, opened or created.
+    """
+    if settings.name == "journal":
+        return _open_journal(settings, run_dir)
+    url = settings.url or f"sqlite:///{(run_dir / 'trials.db').resolve()}"
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        # Three slashes make a path relative to the working directory (STACK.md §1).
+        url = f"sqlite:///{Path(url[len('sqlite:///') :]).resolve()}"
+    if url.startswith("sqlite:////"):
+        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    heartbeat: dict[str, Any] = {}
+    if settings.heartbeat_interval:
+        heartbeat = {
+            "heartbeat_interval": int(settings.heartbeat_interval),
+            "grace_period": int(settings.grace_period or 2 * settings.heartbeat_interval),
+            "heartbeat_stale_trial_callback": optuna.storages.RetryHeartbeatStaleTrialCallback(
+                max_retry=1
+            ),
+        }
+    for attempt in range(CREATE_ATTEMPTS):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # heartbeat options are experimental (STACK.md §1)
+                return optuna.storages.RDBStorage(
+                    url, engine_kwargs=_engine_options(url), **heartbeat
+                )
+        except Exception as exc:  # SQLAlchemy and driver errors are many: "cannot use it"
+            if attempt + 1 < CREATE_ATTEMPTS and _is_creation_race(exc):
+                # Workers started together race to create the tables; the loser retries.
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            raise StorageError(
+                f"Cannot open the trial database {redact(url)}: {_reason(exc)}. Check "
+                "storage.url (and that the database server runs and accepts this user)."
+            ) from exc
+    raise AssertionError("unreachable")
+
+
+def artifact_folder(settings: StorageSettings, run_dir: Path) -> Path:
+    """The folder of the checkpoint store (``storage.artifacts``, or one in the run folder)."""
+    return (Path(settings.artifacts) if settings.artifacts else run_dir / "artifacts").resolve()
+
+
+def open_artifact_store(settings: StorageSettings, run_dir: Path) -> FileSystemArtifactStore:
+    """The folder where trial checkpoints are kept, created if needed."""
+    folder = artifact_folder(settings, run_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(
+            f"Cannot create the checkpoint folder {folder}: {exc.strerror}. "
+            "Set storage.artifacts to a writable folder."
+        ) from exc
+    return FileSystemArtifactStore(str(folder.resolve()))
+
+
+def redact(url: str) -> str:
+    """``url`` with any password replaced by ``***``, for messages and logs."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+def _open_journal(settings: StorageSettings, run_dir: Path) -> optuna.storages.BaseStorage:
+    from optuna.storages.journal import JournalFileBackend
+
+    path = Path(settings.url) if settings.url else run_dir / "trials.journal"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return optuna.storages.JournalStorage(JournalFileBackend(str(path.resolve())))
+    except OSError as exc:
+        raise StorageError(
+            f"Cannot open the journal file {path}: {exc.strerror}. Check storage.url."
+        ) from exc
+
+
+def _is_creation_race(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(m in text for m in ("unique constraint", "already exists", "database is locked"))
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Several workers on one file: wait for a lock rather than fail at once.
+        return {"connect_args": {"timeout": 60}}
+    return {"pool_pre_ping": True}
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -1,0 +1,47 @@
+"""Training candidates: settings, the LightningModule, ``fit`` and ``evaluate``.
+
+Imports only torch and Lightning (DESIGN.md): the driver hands in a built model and
+in-memory splits (anything with ``x``, ``y`` and ``lengths``) and gets metrics back.
+Single-process runs use a lean loop over the :class:`CandidateSystem`'s hooks; DDP runs
+use a Lightning ``Trainer`` from :func:`make_trainer`.
+"""
+
+from __future__ import annotations
+
+from torchsearch.train._data import Batch
+from torchsearch.train._data import Batches
+from torchsearch.train._data import Split
+from torchsearch.train._fit import FitResult
+from torchsearch.train._fit import evaluate
+from torchsearch.train._fit import fit
+from torchsearch.train._objective import cross_entropy
+from torchsearch.train._objective import l2_penalty
+from torchsearch.train._optim import build_optimizer
+from torchsearch.train._optim import global_step_increment
+from torchsearch.train._optim import learning_rate_factor
+from torchsearch.train._optim import parameter_scaled_steps
+from torchsearch.train._settings import OPTIMIZERS
+from torchsearch.train._settings import Hyperparameters
+from torchsearch.train._settings import TrainSettings
+from torchsearch.train._system import CandidateSystem
+from torchsearch.train._trainer import make_trainer
+
+__all__ = [
+    "OPTIMIZERS",
+    "Batch",
+    "Batches",
+    "CandidateSystem",
+    "FitResult",
+    "Hyperparameters",
+    "Split",
+    "TrainSettings",
+    "build_optimizer",
+    "cross_entropy",
+    "evaluate",
+    "fit",
+    "global_step_increment",
+    "l2_penalty",
+    "learning_rate_factor",
+    "make_trainer",
+    "parameter_scaled_steps",
+]

@@ -1,0 +1,202 @@
+"""How a candidate is trained: the run's settings and the trial's hyperparameters.
+
+:class:`TrainSettings` is the same for every trial of a search (budget, batch sizes,
+devices, seed); :class:`Hyperparameters` are what the inner sampler proposes per trial
+(MODEL_SEARCH.md §2 rows 12 and 13). Both are frozen and check their values on
+construction, raising :class:`~torchsearch.ConfigError` with the fix in the message, so a
+bad override fails before any training starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import fields
+from typing import Any
+
+from torchsearch._errors import ConfigError
+
+__all__ = ["ACCELERATORS", "LOOPS", "OPTIMIZERS", "STRATEGIES", "Hyperparameters", "TrainSettings"]
+
+OPTIMIZERS = ("momentum", "sgd", "adagrad", "adam", "rmsprop")
+"""Model Search's optimizer names (MODEL_SEARCH.md §2 row 12); ``momentum`` is SGD with 0.9."""
+ACCELERATORS = ("auto", "cpu", "gpu")
+STRATEGIES = ("auto", "ddp")
+LOOPS = ("auto", "lean", "lightning")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainSettings:
+    """Settings shared by every trial of a run.
+
+    Args:
+        max_epochs: the budget in passes over the training split; None when
+            ``max_steps`` is the budget. Exactly one of the two is set.
+        max_steps: the budget in optimizer steps (Model Search's ``train_steps``,
+            default 1000); None when ``max_epochs`` is the budget.
+        batch_size: examples per training step (per process under DDP); Model Search's
+            ``--phoenix_batch_size`` default, 100.
+        eval_batch_size: examples per evaluation batch.
+        accelerator: ``"auto"`` (a GPU when present, else the CPU), ``"cpu"`` or ``"gpu"``.
+        devices: processes for ``strategy="ddp"`` outside torchrun; under torchrun
+            ``LOCAL_WORLD_SIZE`` decides (STACK.md §2).
+        strategy: ``"auto"`` trains in this process on one device; ``"ddp"`` trains one
+            model over all processes with Lightning's DDP.
+        seed: seeds Python, NumPy and torch, and the order of the training batches.
+        deterministic: make torch use deterministic algorithms while training (on CPU
+            results are reproducible without it).
+        parameter_scaled_training: train a tower of depth ``d`` about
+            ``d / maximum_depth`` of the budget (MODEL_SEARCH.md §2 row 28).
+        maximum_depth: the search's depth cap; needed by parameter-scaled training.
+        num_workers: 0 slices batches from the in-memory tensors in this process; more
+            fetches them in worker processes (only worth it for memory-mapped data).
+        loop: ``"lean"`` runs the optimization loop in this process, calling the
+            :class:`CandidateSystem`'s hooks (low overhead for tiny candidates);
+            ``"lightning"`` runs it with a Lightning ``Trainer``; ``"auto"`` picks
+            ``"lightning"`` for DDP and ``"lean"`` otherwise.
+    """
+
+    max_epochs: int | None = None
+    max_steps: int | None = 1000
+    batch_size: int = 100
+    eval_batch_size: int = 1024
+    accelerator: str = "auto"
+    devices: int | str = "auto"
+    strategy: str = "auto"
+    seed: int = 0
+    deterministic: bool = False
+    parameter_scaled_training: bool = False
+    maximum_depth: int | None = None
+    num_workers: int = 0
+    loop: str = "auto"
+
+    def __post_init__(self) -> None:
+        if (self.max_epochs is None) == (self.max_steps is None):
+            raise ConfigError(
+                "Set exactly one training budget, max_epochs or max_steps, and the other to "
+                f"None; got max_epochs={self.max_epochs} and max_steps={self.max_steps}."
+            )
+        for name in ("max_epochs", "max_steps", "batch_size", "eval_batch_size"):
+            if getattr(self, name) is not None:
+                _positive_int(name, getattr(self, name))
+        _choice("accelerator", self.accelerator, ACCELERATORS)
+        _choice("strategy", self.strategy, STRATEGIES)
+        _choice("loop", self.loop, LOOPS)
+        if self.devices != "auto":
+            _positive_int("devices", self.devices)
+        _int("seed", self.seed)
+        if _int("num_workers", self.num_workers) < 0:
+            raise ConfigError(f"num_workers must be 0 or more, got {self.num_workers}.")
+        if self.maximum_depth is not None:
+            _positive_int("maximum_depth", self.maximum_depth)
+        if self.parameter_scaled_training and self.maximum_depth is None:
+            raise ConfigError(
+                "parameter_scaled_training needs maximum_depth, the search's depth cap "
+                "(MODEL_SEARCH.md §2 row 28); set maximum_depth."
+            )
+        if self.loop == "lean" and self.strategy == "ddp":
+            raise ConfigError(
+                "strategy='ddp' runs through Lightning; use loop='auto' or loop='lightning'."
+            )
+
+    @property
+    def resolved_loop(self) -> str:
+        """``"lean"`` or ``"lightning"``: what ``loop="auto"`` means for these settings."""
+        if self.loop != "auto":
+            return self.loop
+        return "lightning" if self.strategy == "ddp" else "lean"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hyperparameters:
+    """A trial's optimization hyperparameters (MODEL_SEARCH.md §2 rows 12 and 13).
+
+    Dropout is not here: the model applies it between blocks (§2 row 29), reading
+    ``dropout_rate`` from the architecture's hparams.
+
+    Args:
+        learning_rate: the initial learning rate (Model Search searches [1e-6, 0.01]).
+        optimizer: one of :data:`OPTIMIZERS`.
+        exponential_decay_rate: multiply the learning rate by this every
+            ``exponential_decay_steps`` steps (staircase); None for no decay.
+        exponential_decay_steps: the decay period; set with the rate, or neither.
+        gradient_max_norm: clip the gradients to this global norm; None for no clipping.
+        l2_regularization: add ``l2 * sum(w**2) / 2`` over all trainable parameters to the
+            loss, as TensorFlow's ``l2_loss`` did; 0 for none.
+        lr_warmup_steps: raise the learning rate linearly from 0 over this many steps.
+    """
+
+    learning_rate: float = 1e-3
+    optimizer: str = "adam"
+    exponential_decay_rate: float | None = None
+    exponential_decay_steps: int | None = None
+    gradient_max_norm: float | None = None
+    l2_regularization: float = 0.0
+    lr_warmup_steps: int = 0
+
+    def __post_init__(self) -> None:
+        if _number("learning_rate", self.learning_rate) <= 0:
+            raise ConfigError(f"learning_rate must be positive, got {self.learning_rate}.")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(
+                f"Unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}."
+            )
+        rate, steps = self.exponential_decay_rate, self.exponential_decay_steps
+        if (rate is None) != (steps is None):
+            raise ConfigError(
+                "Set both exponential_decay_rate and exponential_decay_steps, or neither; got "
+                f"exponential_decay_rate={rate} and exponential_decay_steps={steps}."
+            )
+        if rate is not None and _number("exponential_decay_rate", rate) <= 0:
+            raise ConfigError(f"exponential_decay_rate must be positive, got {rate}.")
+        if steps is not None:
+            _positive_int("exponential_decay_steps", steps)
+        norm = self.gradient_max_norm
+        if norm is not None and _number("gradient_max_norm", norm) <= 0:
+            raise ConfigError(f"gradient_max_norm must be positive or None, got {norm}.")
+        l2 = self.l2_regularization
+        if _number("l2_regularization", l2) < 0:
+            raise ConfigError(f"l2_regularization must be 0 or more, got {l2}.")
+        if _int("lr_warmup_steps", self.lr_warmup_steps) < 0:
+            raise ConfigError(f"lr_warmup_steps must be 0 or more, got {self.lr_warmup_steps}.")
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Hyperparameters:
+        """Reads the fields present in ``values``, ignoring every other key.
+
+        A trial's params also hold block and dropout hparams; only this class's fields
+        are taken, with integral floats accepted for the integer fields.
+
+        Raises:
+            ConfigError: a value is invalid (see the class).
+        """
+        names = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in values.items() if k in names}
+        for name in ("exponential_decay_steps", "lr_warmup_steps"):
+            value = kwargs.get(name)
+            if isinstance(value, float) and value.is_integer():
+                kwargs[name] = int(value)
+        return cls(**kwargs)
+
+
+def _int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{name} must be an integer, got {value!r}.")
+    return value
+
+
+def _positive_int(name: str, value: object) -> int:
+    if _int(name, value) < 1:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}.")
+    return value  # type: ignore[return-value]
+
+
+def _number(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{name} must be a number, got {value!r}.")
+    return float(value)
+
+
+def _choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"Unknown {name} {value!r}; choose one of {', '.join(choices)}.")

@@ -1,0 +1,88 @@
+"""The LightningModule that trains one candidate: a small system around the model.
+
+The model stays a plain ``nn.Module`` (STYLE.md rule 11); this wrapper adds the objective
+(cross-entropy plus Model Search's explicit L2 penalty), the optimizer and learning-rate
+schedule of the trial's hyperparameters (MODEL_SEARCH.md §2 rows 12 and 13), and a running
+mean of the training loss per epoch (``epoch_losses``), kept instead of ``self.log``, which
+works only under a ``Trainer`` and costs time on every step. Gradient clipping is done by
+whoever runs the loop (``Trainer(gradient_clip_val=...)`` or the lean loop), from
+``gradient_max_norm``.
+
+The hooks use neither ``self.trainer`` nor ``self.log``, so the lean loop can call them
+outside a ``Trainer``; validation is :func:`~torchsearch.train.evaluate`, run once after
+training.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from torch import nn
+
+from torchsearch.train._data import Batch
+from torchsearch.train._objective import cross_entropy
+from torchsearch.train._objective import l2_penalty
+from torchsearch.train._optim import build_optimizer
+from torchsearch.train._settings import Hyperparameters
+
+__all__ = ["CandidateSystem"]
+
+
+class CandidateSystem(pl.LightningModule):
+    """Trains ``model`` on batches of ``x``, ``y`` and ``lengths``.
+
+    Args:
+        model: the candidate; called as ``model(x)``, or ``model(x, lengths)`` when the
+            batch has lengths, and returning logits ``N, C`` or ``N, T, C``.
+        hyperparameters: the trial's optimization hyperparameters.
+        step_increment: global steps per optimizer step for the learning-rate schedule
+            (above 1 under parameter-scaled training, MODEL_SEARCH.md §2 row 28).
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        hyperparameters: Hyperparameters | None = None,
+        step_increment: int = 1,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["model"])
+        self.model = model
+        self.config = hyperparameters or Hyperparameters()
+        self.epoch_losses: list[float] = []
+        self._loss_sum = torch.zeros(())
+        self._loss_count = 0
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self.model(x) if lengths is None else self.model(x, lengths)
+
+    def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
+        loss = cross_entropy(self(batch.x, batch.lengths), batch.y, batch.lengths)
+        self._loss_sum += loss.detach()
+        self._loss_count += 1
+        if self.config.l2_regularization > 0:
+            loss = loss + l2_penalty(self.trainable_parameters(), self.config.l2_regularization)
+        return loss
+
+    def on_train_epoch_start(self) -> None:
+        self._loss_sum = torch.zeros((), device=self.device)
+        self._loss_count = 0
+
+    def on_train_epoch_end(self) -> None:
+        if self._loss_count:
+            self.epoch_losses.append(self._loss_sum.item() / self._loss_count)
+
+    def configure_optimizers(self) -> Any:
+        optimizer, schedule = build_optimizer(
+            self.trainable_parameters(), self.config, self.hparams.step_increment
+        )
+        if schedule is None:
+            return optimizer
+        step_schedule = {"scheduler": schedule, "interval": "step"}
+        return {"optimizer": optimizer, "lr_scheduler": step_schedule}
+
+    def trainable_parameters(self) -> list[nn.Parameter]:
+        """The parameters the optimizer updates and the L2 penalty covers."""
+        return [p for p in self.parameters() if p.requires_grad]
