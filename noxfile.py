@@ -47,6 +47,7 @@ def plugins(session: nox.Session, plugin: str) -> None:
         "tests/blocks/test_catalogue.py",
         "tests/test_registry.py",
         "tests/search/test_searchers.py",
+        env={"TORCHSEARCH_TEST_PROVIDER": plugin},
     )
     session.run("pip", "uninstall", "-y", plugin)
     session.run("python", "plugins/check_uninstalled.py", plugin)

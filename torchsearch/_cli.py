@@ -35,9 +35,30 @@ def main(cfg: DictConfig) -> None:
         print(f"torchsearch: error: {exc}", file=sys.stderr)
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
-        print(
-            "\ntorchsearch: interrupted; the finished trials are kept. Rerun the same command "
-            "to continue the search.",
-            file=sys.stderr,
-        )
-        sys.exit(EXIT_INTERRUPTED)
+        _interrupted()
+    except Exception as exc:
+        # An interrupt in the middle of a database call can surface as the error of the
+        # clean-up that followed it; it is still the user's Ctrl-C.
+        if _caused_by_interrupt(exc):
+            _interrupted()
+        raise
+
+
+def _interrupted() -> None:
+    print(
+        "\ntorchsearch: interrupted; the finished trials are kept. Rerun the same command "
+        "to continue the search.",
+        file=sys.stderr,
+    )
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        if isinstance(link, KeyboardInterrupt):
+            return True
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,6 +13,10 @@ import optuna
 from hydra import compose
 from hydra import initialize_config_module
 from omegaconf import DictConfig
+
+# Run commands from here, so that ``python -m torchsearch`` imports the installed package
+# and not the source tree of the working directory (conf/ is only inside the former).
+OUTSIDE_SOURCE_TREE = Path(tempfile.gettempdir())
 
 # Small and fast: a few one-epoch trials of shallow towers.
 FAST = ("search.n_trials=3", "trainer.max_epochs=1", "space.maximum_depth=2")
@@ -31,7 +36,13 @@ def run_cli(
     args += [*(FAST if fast else ()), *overrides]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     return subprocess.run(
-        args, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, env=env
+        args,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        cwd=OUTSIDE_SOURCE_TREE,
     )
 
 

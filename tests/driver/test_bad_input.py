@@ -113,13 +113,11 @@ def test_an_architecture_that_cannot_take_the_data_fails_its_trials_not_the_stor
     ("overrides", "expected"),
     [
         (["data=csv", "data.path=/no/such/file.csv"], "torchsearch: error: "),
-        (["space.blocks=[FULLY_CONECTED]"], "Did you mean FULLY_CONNECTED"),
         (
             ["storage=postgresql", "storage.url=postgresql://me:secret@127.0.0.1:1/db"],
             "Cannot open the trial database postgresql://me:***@127.0.0.1:1/db",
         ),
         (["trainer.max_epoch=3"], "Could not override 'trainer.max_epoch'"),
-        (["search=evolution_nope"], "Could not find 'search/evolution_nope'"),
     ],
 )
 def test_the_command_line_prints_one_line_and_exits_non_zero(

@@ -13,6 +13,7 @@ import optuna
 import pytest
 import torch
 from cli_helpers import FAST
+from cli_helpers import OUTSIDE_SOURCE_TREE
 from cli_helpers import run_cli
 from cli_helpers import trials_in
 from optuna.trial import TrialState
@@ -82,10 +83,12 @@ def test_a_killed_run_continues_without_losing_or_repeating_trials(tmp_path: Pat
         *FAST,
         "search.n_trials=40",
     ]
-    worker = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=OUTSIDE_SOURCE_TREE
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        if len([t for t in trials_in(tmp_path) if t.state is TrialState.COMPLETE]) >= 2:
+        if any(t.state is TrialState.COMPLETE for t in trials_in(tmp_path)):
             break
         time.sleep(0.2)
     worker.send_signal(signal.SIGKILL)
@@ -95,8 +98,8 @@ def test_a_killed_run_continues_without_losing_or_repeating_trials(tmp_path: Pat
         for t in trials_in(tmp_path)
         if t.state is TrialState.COMPLETE
     }
-    assert len(killed) >= 2
-    budget = len(killed) + 2
+    assert killed
+    budget = len(killed) + 1
     result = run_cli(tmp_path, f"search.n_trials={budget}")
     assert result.returncode == 0, result.stderr
     trials = trials_in(tmp_path)
@@ -118,7 +121,9 @@ def test_ctrl_c_stops_cleanly_and_keeps_finished_trials(tmp_path: Path) -> None:
         *FAST,
         "search.n_trials=200",
     ]
-    worker = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    worker = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=OUTSIDE_SOURCE_TREE
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if any(t.state is TrialState.COMPLETE for t in trials_in(tmp_path)):
@@ -141,11 +146,12 @@ def test_two_workers_share_one_study(tmp_path: Path) -> None:
                 "torchsearch",
                 f"hydra.run.dir={tmp_path}",
                 *FAST,
-                "search.n_trials=6",
+                "search.n_trials=4",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            cwd=OUTSIDE_SOURCE_TREE,
         )
         for _ in range(2)
     ]
@@ -154,6 +160,6 @@ def test_two_workers_share_one_study(tmp_path: Path) -> None:
         assert worker.returncode == 0, err
     trials = trials_in(tmp_path)
     complete = [t for t in trials if t.state is TrialState.COMPLETE]
-    assert 6 <= len(complete) <= 7  # each stops once the study holds the budget
+    assert 4 <= len(complete) <= 5  # each stops once the study holds the budget
     assert len({t.number for t in trials}) == len(trials)
     assert isinstance(optuna.__version__, str)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from types import SimpleNamespace
 
 import pytest
@@ -199,3 +200,24 @@ def test_deterministic_mode_is_switched_back_off(train_split: Tensors, val_split
     assert not torch.are_deterministic_algorithms_enabled()
     second = fit(mlp(dropout=0.2), train_split, val_split, settings=settings)
     assert (first.metrics, first.steps) == (second.metrics, 5)
+
+
+def test_fit_trains_a_built_candidate(train_split: Tensors, val_split: Tensors) -> None:
+    import torchsearch
+
+    tower = ["FIXED_OUTPUT_FULLY_CONNECTED_128", "FULLY_CONNECTED"]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a half-installed catalogue warns
+            model = torchsearch.build_model(
+                torchsearch.Architecture.single(tower), torchsearch.TensorSpec.flat(8), 3, "dnn"
+            )
+    except torchsearch.TorchSearchError as exc:
+        pytest.skip(f"the dense catalogue is not installed: {exc}")
+    before = evaluate(model, val_split)["loss"]
+    settings = TrainSettings(
+        max_steps=100, batch_size=32, parameter_scaled_training=True, maximum_depth=4
+    )
+    result = fit(model, train_split, val_split, Hyperparameters(learning_rate=0.01), settings)
+    assert result.steps == parameter_scaled_steps(100, 2, 4) == 50  # depth 2 of the tower
+    assert result.metrics["loss"] < before

@@ -6,11 +6,11 @@ Both call the hooks :class:`CandidateSystem` defines, in the same order
 ``on_train_epoch_end``), and give bit-identical weights on CPU; other Lightning hooks
 (callbacks, ``on_before_backward`` ...) run only under Lightning.
 
-The lean loop exists for speed. A ``Trainer`` spends about 0.4 ms of Python per step on
-hook dispatch, progress tracking and its optimizer closure, and 6 ms per fit on setup:
-on 2 CPU cores that is 1.3-1.8 times a plain loop's time for the tiny candidates of a
-search, against 1.00-1.06 for the lean loop (``bench/overhead.py``; STACK.md §2 measured
-0.7-1.4 ms a step). Lightning remains the path for DDP.
+The lean loop exists for speed. A ``Trainer`` spends 0.4-0.6 ms of Python per step on
+hook dispatch, progress tracking and its optimizer closure, and about 10 ms per fit on
+setup: on 2 CPU cores that is 1.5-2.0 times a plain loop's time for the tiny candidates
+of a search, against 0.97-1.03 for the lean loop (``bench/overhead.py``, 1000 steps;
+STACK.md §2 measured 0.7-1.4 ms a step). Lightning remains the path for DDP.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LRScheduler
 
 from torchsearch.train._data import Batch
+from torchsearch.train._data import Batches
 from torchsearch.train._system import CandidateSystem
 from torchsearch.train._trainer import quiet_lightning
 
@@ -42,16 +43,18 @@ def run_lean(
 ) -> int:
     """Trains ``system`` in this process on ``device``; returns the optimizer steps taken.
 
-    ``system`` must already be on ``device``; batches are moved there if they are not.
+    ``system`` must already be on ``device``; so must the batches of :class:`Batches`,
+    while those of a ``DataLoader`` (worker processes) are moved there one by one.
     """
     optimizer, scheduler = _unpack(system.configure_optimizers())
     parameters = [p for group in optimizer.param_groups for p in group["params"]]
     steps, epoch = 0, 0
+    move = not isinstance(batches, Batches) and device.type != "cpu"
     system.train()
     while (max_steps is None or steps < max_steps) and (max_epochs is None or epoch < max_epochs):
         system.on_train_epoch_start()
         for batch_idx, batch in enumerate(batches):
-            if batch.x.device != device:
+            if move:
                 batch = _to(batch, device)
             optimizer.zero_grad(set_to_none=True)
             system.training_step(batch, batch_idx).backward()

@@ -52,27 +52,24 @@ class CandidateSystem(pl.LightningModule):
         self.model = model
         self.config = hyperparameters or Hyperparameters()
         self.epoch_losses: list[float] = []
-        self._loss_sum = torch.zeros(())
-        self._loss_count = 0
+        self._step_losses: list[torch.Tensor] = []  # appended to: no per-step setattr
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         return self.model(x) if lengths is None else self.model(x, lengths)
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         loss = cross_entropy(self(batch.x, batch.lengths), batch.y, batch.lengths)
-        self._loss_sum += loss.detach()
-        self._loss_count += 1
+        self._step_losses.append(loss.detach())
         if self.config.l2_regularization > 0:
             loss = loss + l2_penalty(self.trainable_parameters(), self.config.l2_regularization)
         return loss
 
     def on_train_epoch_start(self) -> None:
-        self._loss_sum = torch.zeros((), device=self.device)
-        self._loss_count = 0
+        self._step_losses.clear()
 
     def on_train_epoch_end(self) -> None:
-        if self._loss_count:
-            self.epoch_losses.append(self._loss_sum.item() / self._loss_count)
+        if self._step_losses:
+            self.epoch_losses.append(torch.stack(self._step_losses).mean().item())
 
     def configure_optimizers(self) -> Any:
         optimizer, schedule = build_optimizer(
