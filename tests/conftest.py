@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from torchsearch.blocks import refresh_registry
+from torchsearch.data import refresh_dataset_registry
+from torchsearch.search import refresh_searchers
 
 MakeDistribution = Callable[..., Path]
 
@@ -28,7 +30,7 @@ def make_distribution(
 
     ``entry_points`` maps an entry-point name to ``module:attr`` in the group
     ``torchsearch.blocks``; ``modules`` maps a module name to its source. Everything is
-    removed, and the registry reloaded, when the test ends.
+    removed, and the registries reloaded, when the test ends.
     """
     site = tmp_path / "site-packages"
     site.mkdir()
@@ -59,3 +61,5 @@ def make_distribution(
     for module in created:
         sys.modules.pop(module, None)
     refresh_registry()
+    refresh_dataset_registry()
+    refresh_searchers()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import importlib
 import importlib.metadata
 import warnings
 from collections.abc import Callable
@@ -22,9 +23,10 @@ from typing import TypeVar
 
 from torchsearch._errors import PluginError
 
-__all__ = ["PluginLoadWarning", "PluginRegistry", "Provider"]
+__all__ = ["CachedRegistry", "PluginLoadWarning", "PluginRegistry", "Provider"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class PluginLoadWarning(UserWarning):
@@ -179,3 +181,31 @@ def _distribution_name(ep: importlib.metadata.EntryPoint) -> str:
 def _distribution_label(ep: importlib.metadata.EntryPoint) -> str:
     version = f" {ep.dist.version}" if ep.dist is not None else ""
     return f"'{_distribution_name(ep)}{version}'"
+
+
+class CachedRegistry(Generic[R]):
+    """A process-wide registry, built from the entry points on first use.
+
+    Args:
+        build: reads the entry points and returns the registry.
+    """
+
+    def __init__(self, build: Callable[[], R]) -> None:
+        self._build = build
+        self._registry: R | None = None
+
+    def get(self) -> R:
+        """The registry, built on the first call."""
+        if self._registry is None:
+            self._registry = self._build()
+        return self._registry
+
+    def forget(self) -> None:
+        """Drops the registry; the next :meth:`get` reads the entry points again."""
+        importlib.invalidate_caches()
+        self._registry = None
+
+    def refresh(self) -> R:
+        """Reads the entry points again now, e.g. after a plugin was (un)installed."""
+        self.forget()
+        return self.get()

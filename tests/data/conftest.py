@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
-import sys
-import textwrap
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-
-from torchsearch.data import refresh_dataset_registry
 
 WriteCsv = Callable[..., Path]
 
@@ -42,45 +39,13 @@ def write_csv(tmp_path: Path) -> WriteCsv:
 
 
 @pytest.fixture
-def make_dataset_distribution(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Callable[..., Path]]:
-    """Returns ``make(name, entry_points, modules=None, version="1.0")``.
+def make_dataset_distribution(make_distribution: Callable[..., Path]) -> Callable[..., Path]:
+    """``make(name, entry_points, modules=None, version="1.0")`` in ``torchsearch.datasets``.
 
-    Like ``make_distribution`` of ``tests/conftest.py``, for the group
-    ``torchsearch.datasets``: a ``<name>-<version>.dist-info`` folder with its
-    ``entry_points.txt`` next to the plugin's modules on ``sys.path``, which
-    ``importlib.metadata`` finds as an installed distribution. Unlike that fixture it
-    reloads only the data set registry (not the blocks') when the test ends.
+    The root ``make_distribution`` fixture for the data-set group: a real ``.dist-info``
+    folder on ``sys.path`` that ``importlib.metadata`` finds as installed.
     """
-    site = tmp_path / "dataset-site-packages"
-    site.mkdir()
-    created: list[str] = []
-
-    def make(
-        name: str,
-        entry_points: dict[str, str],
-        modules: dict[str, str] | None = None,
-        version: str = "1.0",
-    ) -> Path:
-        for module, source in (modules or {}).items():
-            (site / f"{module}.py").write_text(textwrap.dedent(source))
-            created.append(module)
-        info = site / f"{name.replace('-', '_')}-{version}.dist-info"
-        info.mkdir()
-        (info / "METADATA").write_text(
-            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-        )
-        lines = ["[torchsearch.datasets]"] + [f"{k} = {v}" for k, v in entry_points.items()]
-        (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
-        return info
-
-    monkeypatch.syspath_prepend(str(site))
-    yield make
-    monkeypatch.undo()
-    for module in created:
-        sys.modules.pop(module, None)
-    refresh_dataset_registry()
+    return functools.partial(make_distribution, group="torchsearch.datasets")
 
 
 @pytest.fixture

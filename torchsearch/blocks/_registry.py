@@ -7,7 +7,6 @@ Discovery, warnings and the duplicate and unknown-name errors are in ``_plugins`
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from typing import Any
 from torchsearch._errors import DuplicateBlockError
 from torchsearch._errors import PluginError
 from torchsearch._errors import UnknownBlockError
+from torchsearch._plugins import CachedRegistry
 from torchsearch._plugins import PluginLoadWarning
 from torchsearch._plugins import PluginRegistry
 from torchsearch._plugins import Provider
@@ -123,23 +123,17 @@ def _load(factory: object) -> _BlockEntry:
     return _BlockEntry(factory, prototype)
 
 
-_registry: BlockRegistry | None = None
+_cache = CachedRegistry(BlockRegistry.from_entry_points)
 
 
 def get_registry() -> BlockRegistry:
     """The process-wide registry, loaded from entry points on first use."""
-    global _registry
-    if _registry is None:
-        _registry = BlockRegistry.from_entry_points()
-    return _registry
+    return _cache.get()
 
 
 def refresh_registry() -> BlockRegistry:
     """Reloads the registry, e.g. after installing or removing a plugin in this process."""
-    global _registry
-    importlib.invalidate_caches()
-    _registry = None
-    return get_registry()
+    return _cache.refresh()
 
 
 def list_blocks(pattern: str = "*") -> list[str]:

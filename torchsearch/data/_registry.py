@@ -9,12 +9,12 @@ subclass) and how one is created from config settings.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from typing import Any
 
 from torchsearch._errors import ConfigError
 from torchsearch._errors import PluginError
+from torchsearch._plugins import CachedRegistry
 from torchsearch._plugins import PluginRegistry
 from torchsearch._plugins import Provider
 from torchsearch.data._provider import DataProvider
@@ -115,23 +115,17 @@ def _check(plugin: object) -> type[DataProvider]:
     return plugin
 
 
-_registry: DatasetRegistry | None = None
+_cache = CachedRegistry(DatasetRegistry.from_entry_points)
 
 
 def get_dataset_registry() -> DatasetRegistry:
     """The process-wide registry, loaded from entry points on first use."""
-    global _registry
-    if _registry is None:
-        _registry = DatasetRegistry.from_entry_points()
-    return _registry
+    return _cache.get()
 
 
 def refresh_dataset_registry() -> DatasetRegistry:
     """Reloads the registry, e.g. after installing or removing a plugin in this process."""
-    global _registry
-    importlib.invalidate_caches()
-    _registry = None
-    return get_dataset_registry()
+    return _cache.refresh()
 
 
 def list_datasets(pattern: str = "*") -> list[str]:

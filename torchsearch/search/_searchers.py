@@ -9,13 +9,13 @@ naming its distribution.
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
 from torchsearch._errors import ConfigError
+from torchsearch._plugins import CachedRegistry
 from torchsearch._plugins import PluginRegistry
 from torchsearch._plugins import Provider
 from torchsearch.blocks import BlockRegistry
@@ -35,7 +35,6 @@ __all__ = [
 
 SEARCHER_GROUP = "torchsearch.searchers"
 
-_registry: PluginRegistry[type[ArchitectureSampler]] | None = None
 
 
 def _load(target: object) -> type[ArchitectureSampler]:
@@ -46,19 +45,19 @@ def _load(target: object) -> type[ArchitectureSampler]:
     return target
 
 
+_cache: CachedRegistry[PluginRegistry[type[ArchitectureSampler]]] = CachedRegistry(
+    lambda: PluginRegistry.from_entry_points(SEARCHER_GROUP, "searcher", _load)
+)
+
+
 def _searchers() -> PluginRegistry[type[ArchitectureSampler]]:
-    global _registry
-    if _registry is None:
-        _registry = PluginRegistry.from_entry_points(SEARCHER_GROUP, "searcher", _load)
-    return _registry
+    return _cache.get()
 
 
 def refresh_searchers() -> None:
     """Forgets the loaded searchers; the next lookup reads the entry points again (after
     installing or removing a plugin in this process)."""
-    global _registry
-    importlib.invalidate_caches()
-    _registry = None
+    _cache.forget()
 
 
 def list_searchers(pattern: str = "*") -> list[str]:
