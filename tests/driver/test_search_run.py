@@ -163,3 +163,13 @@ def test_two_workers_share_one_study(tmp_path: Path) -> None:
     assert 4 <= len(complete) <= 5  # each stops once the study holds the budget
     assert len({t.number for t in trials}) == len(trials)
     assert isinstance(optuna.__version__, str)
+
+
+def test_the_same_seed_gives_the_same_trials(make_config, tmp_path: Path) -> None:
+    values = []
+    for folder in ("a", "b"):
+        run_search(make_config("search.n_trials=2"), tmp_path / folder)
+        values.append(
+            [(t.value, t.user_attrs["architecture"]) for t in trials_in(tmp_path / folder)]
+        )
+    assert values[0] == values[1]

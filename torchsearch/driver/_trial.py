@@ -58,6 +58,9 @@ class TrialRunner:
     def __call__(self, trial: optuna.Trial) -> float:
         plan = self.plan
         architecture = prepare_trial(trial, plan.hparam_space, self.registry).architecture
+        # The initial weights depend on the run's seed and the trial alone, not on what
+        # earlier trials left in torch's generator: a resumed study builds the same models.
+        torch.manual_seed(trial_seed(plan.seed, trial.number))
         try:
             model = build_model(
                 architecture, plan.data.input_spec, plan.data.num_classes, plan.problem
@@ -108,6 +111,11 @@ class TrialRunner:
             return upload_artifact(
                 artifact_store=self.artifacts, file_path=str(path), study_or_trial=trial
             )
+
+
+def trial_seed(seed: int, trial_number: int) -> int:
+    """The seed of a trial's initial weights, distinct per trial and run seed."""
+    return (seed * 1_000_003 + trial_number) % 2**63
 
 
 def load_checkpoint(

@@ -36,7 +36,6 @@ __all__ = [
 SEARCHER_GROUP = "torchsearch.searchers"
 
 
-
 def _load(target: object) -> type[ArchitectureSampler]:
     if not (isinstance(target, type) and issubclass(target, ArchitectureSampler)):
         raise TypeError(f"{target!r} is not an ArchitectureSampler subclass")
