@@ -188,7 +188,7 @@ def test_tunable_encoder_honours_hyperparameters() -> None:
     assert output == TensorSpec.sequence(128)
     assert module.mixer.self_attn.num_heads == 8
     assert module.mixer.linear1.out_features == 2 * 128  # ff_multiplier default
-    with pytest.raises(ValueError, match="no hyperparameter 'width'"):
+    with pytest.raises(torchsearch.ConfigError, match="no hyperparameter 'width'"):
         block.build(TensorSpec.sequence(5), {"width": 32})
     with pytest.raises(torchsearch.ConfigError):
         block.build(TensorSpec.sequence(5), {"d_model": 32, "heads": 3})
