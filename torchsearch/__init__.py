@@ -1,7 +1,9 @@
 """torchsearch: neural architecture search for PyTorch, after Google's Model Search.
 
-The public API of the foundation: the block registry (``list_blocks``, ``create_block``,
-``block_provider``), architectures and building them into ``nn.Module`` s.
+The public API: the plugin registries (``list_blocks``, ``create_block``,
+``block_provider``, ``list_datasets``, ``list_searchers``), architectures and building
+them into ``nn.Module`` s. The search itself runs from the ``torchsearch`` command
+(``torchsearch.driver.run_search`` underneath).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from torchsearch.blocks import TensorSpec
 from torchsearch.blocks import block_provider
 from torchsearch.blocks import create_block
 from torchsearch.blocks import list_blocks
+from torchsearch.data import list_datasets
+from torchsearch.search import list_searchers
 from torchsearch.space import Architecture
 from torchsearch.space import CandidateModel
 from torchsearch.space import ProblemType
@@ -61,4 +65,6 @@ __all__ = [
     "fix_architecture_order",
     "increase_structure_depth",
     "list_blocks",
+    "list_datasets",
+    "list_searchers",
 ]
