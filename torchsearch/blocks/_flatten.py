@@ -29,12 +29,12 @@ from torchsearch.blocks._contract import BlockVariant
 from torchsearch.blocks._contract import BuiltBlock
 from torchsearch.blocks._contract import InputKind
 from torchsearch.blocks._contract import TensorSpec
-from torchsearch.blocks._image import Pair
-from torchsearch.blocks._image import SameConv2d
-from torchsearch.blocks._image import _check_build_input
-from torchsearch.blocks._image import _pair
-from torchsearch.blocks._image import _positive
-from torchsearch.blocks._image import _same_size
+from torchsearch.blocks._image_layers import Pair
+from torchsearch.blocks._image_layers import SameConv2d
+from torchsearch.blocks._image_layers import _check_build_input
+from torchsearch.blocks._image_layers import _pair
+from torchsearch.blocks._image_layers import _positive
+from torchsearch.blocks._image_layers import _same_size
 
 __all__ = [
     "DownsampleFlatten",
