@@ -54,6 +54,14 @@ def plugins(session: nox.Session, plugin: str) -> None:
 
 
 @nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmarks (``-- --quick`` for a smoke run); not part of the default sessions yet."""
+    _install_torch(session)
+    session.install(".[test]", "./plugins/torchsearch-evolution", "matplotlib")
+    session.run("python", "bench/run.py", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """ruff lint and format check."""
     session.install("ruff")

@@ -1,0 +1,269 @@
+"""The benchmark's methods, each ``(task, budget, seed) -> MethodResult``.
+
+- ``torchsearch-cd``, ``random``, ``evolution``: ``torchsearch.driver.run_search`` with
+  ``search=<name>`` in a temporary run folder; curves from the study's trials (each
+  trial's checkpoint is scored on test for the best-so-far test curve only), the selected
+  model's test accuracy from ``best.json``.
+- ``tpe-fixed-slots``: Optuna TPE over ``block_0 .. block_{K-1}`` categorical slots (the
+  space's blocks, plus ``"none"`` after the first) and the space's learning-rate range
+  and optimizers, trained with ``torchsearch.train.fit`` on the same splits and budget.
+- ``anchor:<model>/paper`` and ``anchor:<model>/fit``: the hand-designed models of
+  ``bench/anchors.py``, trained with the published recipe and with ``fit``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anchors
+import optuna
+import torch
+from hydra import compose
+from hydra import initialize_config_module
+from omegaconf import DictConfig
+from omegaconf import OmegaConf
+from records import Budget
+from records import MethodResult
+from records import Task
+from records import TrialRecord
+
+from torchsearch import Architecture
+from torchsearch import build_model
+from torchsearch import fix_architecture_order
+from torchsearch.data import DataSplits
+from torchsearch.data import provider_from_config
+from torchsearch.driver import run_search
+from torchsearch.train import Hyperparameters
+from torchsearch.train import TrainSettings
+from torchsearch.train import evaluate
+from torchsearch.train import fit
+
+Method = Callable[[Task, Budget, int], MethodResult]
+KIND_OF_PROBLEM = {"dnn": "flat", "cnn": "image", "rnn_all": "sequence", "rnn_last": "sequence"}
+
+
+def compose_config(task: Task, budget: Budget, seed: int, search: str) -> DictConfig:
+    """The Hydra config of a torchsearch search of ``task`` under ``budget``."""
+    overrides = [
+        f"data={task.data}",
+        f"data.seed={task.data_seed}",
+        f"space={task.space}",
+        f"search={search}",
+        f"search.n_trials={budget.n_trials}",
+        "trainer.max_epochs=null",
+        f"trainer.max_steps={budget.trial_steps}",
+        f"trainer.batch_size={budget.batch_size}",
+        "trainer.accelerator=cpu",
+        f"seed={seed}",
+    ]
+    if search == "evolution":
+        population = min(budget.population_size, max(2, budget.n_trials - 1))
+        overrides += [
+            f"search.options.population_size={population}",
+            f"search.options.tournament_size={min(5, population)}",
+        ]
+    with initialize_config_module("torchsearch.conf", version_base="1.3"):
+        return compose("config", overrides=overrides)
+
+
+def load_task_data(task: Task) -> tuple[DataSplits, DictConfig]:
+    """The splits a search of ``task`` sees (same seed, same layout), and the space."""
+    cfg = compose_config(task, Budget(n_trials=1, trial_steps=1), seed=0, search="random")
+    data_cfg = OmegaConf.to_container(cfg.data, resolve=True)
+    assert isinstance(data_cfg, dict)
+    splits = provider_from_config(data_cfg).load()
+    return splits.to_kind(KIND_OF_PROBLEM[cfg.space.problem]), cfg.space
+
+
+def torchsearch_method(search: str) -> Method:
+    """A method running ``torchsearch`` with ``search=<search>``."""
+
+    def run(task: Task, budget: Budget, seed: int) -> MethodResult:
+        cfg = compose_config(task, budget, seed, search)
+        data, space = load_task_data(task)
+        with tempfile.TemporaryDirectory(prefix=f"bench-{search}-") as folder:
+            run_dir = Path(folder)
+            start = time.perf_counter()
+            with contextlib.redirect_stdout(io.StringIO()):
+                run_search(cfg, run_dir)
+            seconds = time.perf_counter() - start
+            best = json.loads((run_dir / "best.json").read_text())
+            trials = _study_trials(run_dir, best["study"], data, space)
+        return MethodResult(
+            method=METHOD_NAMES.get(search, search),
+            task=task.data,
+            seed=seed,
+            test_accuracy=float(best["test"]["accuracy"]),
+            validation_accuracy=float(best["validation"]["accuracy"]),
+            parameters=int(best["parameters"]),
+            seconds=seconds,
+            trials=trials,
+        )
+
+    return run
+
+
+def _study_trials(
+    run_dir: Path, study_name: str, data: DataSplits, space: DictConfig
+) -> list[TrialRecord]:
+    """The completed trials in finishing order, each checkpoint scored on test."""
+    study = optuna.load_study(study_name=study_name, storage=f"sqlite:///{run_dir}/trials.db")
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    done.sort(key=lambda t: t.datetime_complete)
+    if not done:
+        return []
+    origin = min(t.datetime_start for t in study.trials if t.datetime_start is not None)
+    records = []
+    for trial in done:
+        attrs = trial.user_attrs
+        records.append(
+            TrialRecord(
+                number=trial.number,
+                seconds=(trial.datetime_complete - origin).total_seconds(),
+                validation_accuracy=float(trial.value),
+                test_accuracy=_checkpoint_test(run_dir, attrs, data, space),
+                parameters=int(attrs.get("parameters", 0)),
+            )
+        )
+    return records
+
+
+def _checkpoint_test(
+    run_dir: Path, attrs: dict[str, Any], data: DataSplits, space: DictConfig
+) -> float | None:
+    """Test accuracy of a trial's checkpoint, or None when it cannot be rebuilt."""
+    try:
+        raw = attrs["architecture"]
+        architecture = Architecture.from_json(raw if isinstance(raw, str) else json.dumps(raw))
+        model = build_model(architecture, data.input_spec, data.num_classes, space.problem)
+        path = run_dir / "artifacts" / str(attrs["checkpoint"])
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        return evaluate(model, data.test)["accuracy"]
+    except Exception:  # a curve point, never the result: leave it out
+        return None
+
+
+def tpe_fixed_slots(task: Task, budget: Budget, seed: int) -> MethodResult:
+    """Optuna TPE over fixed block slots and the learning rate; selects by validation."""
+    data, space = load_task_data(task)
+    blocks = list(space.blocks)
+    slots = int(space.maximum_depth)
+    low, high = (float(v) for v in space.learning.learning_rate)
+    optimizers = list(space.learning.optimizers)
+    settings = TrainSettings(
+        max_steps=budget.trial_steps,
+        batch_size=budget.batch_size,
+        seed=seed,
+        accelerator="cpu",
+        deterministic=True,
+    )
+    records: list[TrialRecord] = []
+    models: dict[int, tuple[torch.nn.Module, int]] = {}
+    start = time.perf_counter()
+
+    def objective(trial: optuna.Trial) -> float:
+        tower = [trial.suggest_categorical("block_0", blocks)]
+        for slot in range(1, slots):
+            name = trial.suggest_categorical(f"block_{slot}", ["none", *blocks])
+            if name != "none":
+                tower.append(name)
+        hparams = Hyperparameters(
+            learning_rate=trial.suggest_float("learning_rate", low, high, log=True),
+            optimizer=trial.suggest_categorical("optimizer", optimizers),
+        )
+        try:
+            ordered = fix_architecture_order(tower, space.problem)
+            architecture = Architecture.single(
+                ordered, learning_rate=hparams.learning_rate, optimizer=hparams.optimizer
+            )
+            torch.manual_seed(seed * 100_003 + trial.number)
+            model = build_model(architecture, data.input_spec, data.num_classes, space.problem)
+            result = fit(model, data.train, data.validation, hparams, settings)
+        except Exception as exc:  # an architecture that does not fit the data scores 0
+            trial.set_user_attr("error", str(exc))
+            return 0.0
+        accuracy = float(result.metrics["accuracy"])
+        count = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        models[trial.number] = (model, count)
+        records.append(
+            TrialRecord(
+                number=trial.number,
+                seconds=time.perf_counter() - start,
+                validation_accuracy=accuracy,
+                test_accuracy=evaluate(model, data.test)["accuracy"],
+                parameters=count,
+            )
+        )
+        return accuracy
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = optuna.create_study(
+        direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed)
+    )
+    study.optimize(objective, n_trials=budget.n_trials)
+    seconds = time.perf_counter() - start
+    if not records:
+        failed = f"FAILED: every trial failed, e.g. {study.trials[0].user_attrs.get('error')}"
+        return MethodResult("tpe-fixed-slots", task.data, seed, 0.0, 0.0, 0, seconds, note=failed)
+    chosen = max(records, key=lambda r: r.validation_accuracy)
+    model, count = models[chosen.number]
+    return MethodResult(
+        method="tpe-fixed-slots",
+        task=task.data,
+        seed=seed,
+        test_accuracy=evaluate(model, data.test)["accuracy"],
+        validation_accuracy=chosen.validation_accuracy,
+        parameters=count,
+        seconds=seconds,
+        trials=records,
+    )
+
+
+def anchor_method(name: str, recipe: str) -> Method:
+    """The anchor ``name`` trained with ``recipe``: ``"paper"`` or ``"fit"``."""
+    train = anchors.train_published if recipe == "paper" else anchors.train_torchsearch
+
+    def run(task: Task, budget: Budget, seed: int) -> MethodResult:
+        data, _ = load_task_data(task)
+        data = data.to_kind("flat")
+        model = anchors.make(name, data, seed)
+        seconds = train(model, data, budget.anchor_steps, seed)
+        validation, test = anchors.scores(model, data)
+        count = anchors.parameters(model)
+        return MethodResult(
+            method=f"anchor:{name}/{recipe}",
+            task=task.data,
+            seed=seed,
+            test_accuracy=test,
+            validation_accuracy=validation,
+            parameters=count,
+            seconds=seconds,
+            trials=[TrialRecord(0, seconds, validation, test, count)],
+        )
+
+    return run
+
+
+METHOD_NAMES = {"coordinate_descent": "torchsearch-cd"}
+SEARCH_METHODS: dict[str, Method] = {
+    "torchsearch-cd": torchsearch_method("coordinate_descent"),
+    "random": torchsearch_method("random"),
+    "evolution": torchsearch_method("evolution"),
+    "tpe-fixed-slots": tpe_fixed_slots,
+}
+
+
+def methods_for(task: Task) -> dict[str, Method]:
+    """Every method run on ``task``: the searches, then each anchor under both recipes."""
+    table = dict(SEARCH_METHODS)
+    for name in task.anchors:
+        for recipe in ("paper", "fit"):
+            table[f"anchor:{name}/{recipe}"] = anchor_method(name, recipe)
+    return table

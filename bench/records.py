@@ -1,0 +1,110 @@
+"""Records shared by the benchmark methods: the budget, one trial, one method's result.
+
+Every method of ``bench/run.py`` is a function ``(task, budget, seed) -> MethodResult``;
+the report reads only these records, so a new method needs no change elsewhere.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from dataclasses import field
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What every method gets, identical across methods in one run.
+
+    Args:
+        n_trials: trials (candidate trainings) per search method.
+        trial_steps: optimizer steps per trial (every searcher and the TPE baseline).
+        batch_size: examples per training step, for every trial.
+        anchor_steps: optimizer steps of the hand-designed anchors (8000 published).
+        population_size: regularized evolution's population (its first trials are random).
+    """
+
+    n_trials: int
+    trial_steps: int
+    batch_size: int = 100
+    anchor_steps: int = 8000
+    population_size: int = 20
+
+
+@dataclass(frozen=True)
+class Task:
+    """A data set and the torchsearch space searched on it.
+
+    Args:
+        data: the torchsearch data set name (``data=<name>``).
+        space: the torchsearch space name (``space=<name>``).
+        anchors: names of the hand-designed models in ``bench/anchors.py`` for this data.
+        data_seed: the split seed, fixed across methods and seeds so every method sees the
+            same train / validation / test examples.
+    """
+
+    data: str
+    space: str
+    anchors: tuple[str, ...]
+    data_seed: int = 0
+
+
+@dataclass
+class TrialRecord:
+    """One finished trial, in the order trials finished.
+
+    Args:
+        number: the trial's index in the method's run.
+        seconds: wall seconds from the method's start to this trial's end.
+        validation_accuracy: what selection reads.
+        test_accuracy: this trial's model on test, or None if not measured (only for
+            the best-so-far test curve; never used for selection).
+        parameters: the model's trainable parameter count.
+    """
+
+    number: int
+    seconds: float
+    validation_accuracy: float
+    test_accuracy: float | None
+    parameters: int
+
+
+@dataclass
+class MethodResult:
+    """A method's outcome on one task for one seed.
+
+    Args:
+        method: the method's name in the table.
+        task: the data set name.
+        seed: the seed of this run.
+        test_accuracy: test accuracy of the model selected by validation.
+        validation_accuracy: its validation accuracy.
+        parameters: its parameter count.
+        seconds: the method's wall time.
+        trials: the finished trials, for the best-so-far curves.
+        note: anything the reader should know (a failure, a stand-in).
+    """
+
+    method: str
+    task: str
+    seed: int
+    test_accuracy: float
+    validation_accuracy: float
+    parameters: int
+    seconds: float
+    trials: list[TrialRecord] = field(default_factory=list)
+    note: str = ""
+
+    def best_so_far(self) -> list[tuple[int, float, float, float | None]]:
+        """``(trial, seconds, best validation so far, test of that trial)`` per trial."""
+        curve: list[tuple[int, float, float, float | None]] = []
+        best: TrialRecord | None = None
+        for index, trial in enumerate(self.trials, start=1):
+            if best is None or trial.validation_accuracy > best.validation_accuracy:
+                best = trial
+            curve.append((index, trial.seconds, best.validation_accuracy, best.test_accuracy))
+        return curve
+
+
+def median(values: list[float]) -> float:
+    """The median, or NaN for no values."""
+    return statistics.median(values) if values else float("nan")
