@@ -15,6 +15,7 @@ from torchsearch import PluginError
 from torchsearch import StorageError
 from torchsearch import TorchSearchError
 from torchsearch import UnknownBlockError
+from torchsearch.blocks import refresh_registry
 from torchsearch.driver import run_search
 
 
@@ -98,14 +99,36 @@ def test_bad_input_is_one_clear_error_and_writes_nothing(
     assert trials_in(run_dir) == []
 
 
-def test_an_architecture_that_cannot_take_the_data_fails_its_trials_not_the_storage(
-    make_config, tmp_path: Path
+ALWAYS_FAILS = """
+from torchsearch import ConfigError
+from torchsearch.blocks import Block, InputKind
+
+
+class AlwaysFails(Block):
+    input_kinds = frozenset({InputKind.FLAT})
+    is_input_order_important = False
+
+    def build(self, spec, hparams=None):
+        raise ConfigError("this block never builds")
+"""
+
+
+def test_trials_that_cannot_build_stop_the_run_with_the_reason(
+    make_config, make_distribution, tmp_path: Path
 ) -> None:
-    # LSTM blocks cannot take flat inputs: every trial fails at build time with a reason,
-    # and the run stops with one line instead of looping.
-    overrides, error, fragment = _bad_inputs(tmp_path)["space does not fit data"]
-    with pytest.raises(error, match=fragment):
-        run_search(make_config(*overrides), tmp_path / "run")
+    # A block that takes the data but fails to build: each trial fails with the reason,
+    # and ten failures in a row stop the run instead of looping.
+    make_distribution(
+        "throwaway-never", {"NEVER_BUILDS": "ts_never:AlwaysFails"}, {"ts_never": ALWAYS_FAILS}
+    )
+    refresh_registry()
+    with pytest.raises(ConfigError, match=r"10 trials in a row failed.*never builds"):
+        run_search(
+            make_config("space.blocks=[NEVER_BUILDS]", "search.n_trials=20"), tmp_path / "run"
+        )
+    trials = trials_in(tmp_path / "run")
+    assert len(trials) == 10
+    assert all(t.user_attrs.get("error") for t in trials)
 
 
 @pytest.mark.slow

@@ -101,6 +101,12 @@ def make_plan(cfg: DictConfig) -> RunPlan:
         raise ConfigError(f"search.n_trials must be at least 1, got {n_trials}.")
     seed = int(config.get("seed", 0))
     data = provider_from_config(_get(config, "data")).load().to_kind(_KIND_OF_PROBLEM[problem])
+    if blocks and not any(registry.prototype(b).accepts(data.input_spec) for b in blocks):
+        raise ConfigError(
+            f"No block of space.blocks takes {data.name}'s {data.input_spec} inputs (space "
+            f"{space.get('name')}, problem {problem.value}); choose blocks that do, e.g. with "
+            "`python -m torchsearch.blocks`, or another space."
+        )
     return RunPlan(
         data=data,
         problem=problem,
