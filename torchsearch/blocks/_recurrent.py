@@ -226,17 +226,21 @@ class _SequenceBlock(Block):
         """The module and its output width for ``in_features`` features per step."""
 
 
-class SimpleRnn(_SequenceBlock):
-    """A simple (tanh) RNN returning every step, §3 ``RnnBlock``.
+class _RecurrentBlock(_SequenceBlock):
+    """A recurrent layer of ``output_size`` units, with an optional skip connection.
 
     Args:
-        output_size: units, the output width.
+        output_size: units (per direction).
         skip: add the input, projected when the widths differ.
     """
 
     def __init__(self, output_size: int = 100, skip: bool = False) -> None:
         self.output_size = positive_int(output_size, "output_size")
         self.skip = skip
+
+
+class SimpleRnn(_RecurrentBlock):
+    """A simple (tanh) RNN returning every step, §3 ``RnnBlock``."""
 
     def _build(self, in_features: int) -> tuple[nn.Module, int]:
         return SimpleRnnLayer(in_features, self.output_size, self.skip), self.output_size
@@ -296,36 +300,19 @@ class Conv1D(_SequenceBlock):
         return layer, self.output_size
 
 
-class Lstm(_SequenceBlock):
-    """An LSTM returning every step, §3 ``LSTMBlock``.
-
-    Args:
-        output_size: units, the output width.
-        skip: add the input, projected when the widths differ.
-    """
-
-    def __init__(self, output_size: int = 100, skip: bool = False) -> None:
-        self.output_size = positive_int(output_size, "output_size")
-        self.skip = skip
+class Lstm(_RecurrentBlock):
+    """An LSTM returning every step, §3 ``LSTMBlock``."""
 
     def _build(self, in_features: int) -> tuple[nn.Module, int]:
         return LstmLayer(in_features, self.output_size, skip=self.skip), self.output_size
 
 
-class BidirectionalLstm(_SequenceBlock):
+class BidirectionalLstm(_RecurrentBlock):
     """Forward and backward LSTMs concatenated, ``2 * output_size`` wide, §3.
 
     Unlike the original, the backward half is aligned in time with the forward half
     (MODEL_SEARCH.md §10 "BiLSTM backward output"; see :class:`LstmLayer`).
-
-    Args:
-        output_size: units per direction.
-        skip: add the input, projected when the widths differ.
     """
-
-    def __init__(self, output_size: int = 100, skip: bool = False) -> None:
-        self.output_size = positive_int(output_size, "output_size")
-        self.skip = skip
 
     def _build(self, in_features: int) -> tuple[nn.Module, int]:
         layer = LstmLayer(in_features, self.output_size, bidirectional=True, skip=self.skip)
