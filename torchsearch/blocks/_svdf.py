@@ -101,6 +101,11 @@ class _SvdfFilters(nn.Module):
         self.feature = nn.Linear(in_features, filters, bias=False)  # weight: filters x F
         self.time_weight = nn.Parameter(torch.empty(filters, memory_size))
         self.bias = nn.Parameter(torch.zeros(units)) if use_bias else None
+        self._init_filters()
+
+    def _init_filters(self) -> None:
+        """Sets the starting ``feature`` and ``time_weight`` filters (per implementation)."""
+        raise NotImplementedError
 
     def _units(self, activations: Tensor) -> Tensor:
         """``..., filters`` to ``..., units``: sums each unit's filters, adds bias, activates."""
@@ -117,16 +122,7 @@ class SvdfCell(_SvdfFilters):
     step, for streaming.
     """
 
-    def __init__(
-        self,
-        in_features: int,
-        units: int,
-        memory_size: int,
-        rank: int = 1,
-        activation: Literal["relu", "linear"] = "relu",
-        use_bias: bool = True,
-    ) -> None:
-        super().__init__(in_features, units, memory_size, rank, activation, use_bias)
+    def _init_filters(self) -> None:
         nn.init.xavier_uniform_(self.feature.weight)  # tf.get_variable's default.
         nn.init.xavier_uniform_(self.time_weight)
 
@@ -174,16 +170,7 @@ class SvdfConv(_SvdfFilters):
     filters, the original block's initialiser.
     """
 
-    def __init__(
-        self,
-        in_features: int,
-        units: int,
-        memory_size: int,
-        rank: int = 1,
-        activation: Literal["relu", "linear"] = "relu",
-        use_bias: bool = True,
-    ) -> None:
-        super().__init__(in_features, units, memory_size, rank, activation, use_bias)
+    def _init_filters(self) -> None:
         nn.init.uniform_(self.feature.weight, -_CONV_INIT_LIMIT, _CONV_INIT_LIMIT)
         nn.init.uniform_(self.time_weight, -_CONV_INIT_LIMIT, _CONV_INIT_LIMIT)
 
