@@ -8,6 +8,8 @@ traceback (STYLE.md rule 13).
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from pathlib import Path
 
@@ -50,7 +52,13 @@ def _interrupted() -> None:
         "to continue the search.",
         file=sys.stderr,
     )
-    sys.exit(EXIT_INTERRUPTED)
+    # An interrupt can land between the start of Optuna's heartbeat thread (not a daemon)
+    # and the code that stops it; a normal exit would then wait for it forever. Everything
+    # worth keeping is already in the storage, so flush and leave at once.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)
 
 
 def _caused_by_interrupt(exc: BaseException) -> bool:

@@ -64,6 +64,11 @@ weights = float(sum(p.detach().double().sum() for p in model.parameters()))
 path = os.path.join({out!r}, os.environ["RANK"] + ".json")
 with open(path, "w") as f:
     json.dump({{"metrics": result.metrics, "steps": result.steps, "weights": weights}}, f)
+# The process group outlives fit (a search trains many models in it); whoever started the
+# processes ends it, or gloo's threads abort the interpreter's exit.
+if torch.distributed.is_initialized():
+    torch.distributed.barrier()
+    torch.distributed.destroy_process_group()
 """
 
 
