@@ -160,6 +160,22 @@ MODEL_SEARCH_NAMES = frozenset(
         "TUNABLE_SVDF",
     ]
 )
+# torchsearch's own additions, not in Model Search: 1xK convolutions with batch norm for
+# 1-D signals seen as one-pixel-high images (the last section of blocks/_image.py).
+TORCHSEARCH_NAMES = frozenset(
+    [
+        "CONVOLUTION_1X3_BN",
+        "CONVOLUTION_1X5_BN",
+        "CONVOLUTION_1X7_BN",
+        "DILATED_CONVOLUTION_1X3_2_BN",
+        "DILATED_CONVOLUTION_1X3_4_BN",
+        "DOWNSAMPLE_CONVOLUTION_1X3_BN",
+        "FIXED_CHANNEL_CONVOLUTION_1X5_8_BN",
+        "FIXED_CHANNEL_CONVOLUTION_1X5_16_BN",
+        "FIXED_CHANNEL_CONVOLUTION_1X5_32_BN",
+        "FIXED_CHANNEL_CONVOLUTION_1X5_64_BN",
+    ]
+)
 CATALOGUE_MODULES = ("_image", "_flatten", "_dense", "_recurrent", "_svdf")
 
 # Small inputs of every kind; 8 channels keep GENERAL_BLOCK and DOWNSAMPLE_FLATTEN active.
@@ -190,6 +206,14 @@ def test_every_model_search_name_is_registered() -> None:
     assert not missing, f"catalogue blocks missing: {sorted(missing)}"
     for name in MODEL_SEARCH_NAMES:
         assert torchsearch.block_provider(name).distribution == "torchsearch"
+
+
+def test_torchsearch_provides_model_search_names_and_its_own_additions() -> None:
+    assert len(MODEL_SEARCH_NAMES) == 136
+    assert not MODEL_SEARCH_NAMES & TORCHSEARCH_NAMES
+    registry = get_registry()
+    provided = {n for n in registry.names() if registry.provider(n).distribution == "torchsearch"}
+    assert provided == MODEL_SEARCH_NAMES | TORCHSEARCH_NAMES
 
 
 def test_entry_points_match_the_catalogue_modules() -> None:

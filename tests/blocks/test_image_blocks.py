@@ -2,7 +2,8 @@
 
 The shape table is block_test.py's (MODEL_SEARCH.md §7) with NHWC turned into NCHW; the
 parameter counts are Keras's for the same layers; the padding values are worked out by
-hand from TensorFlow's 'SAME' rule.
+hand from TensorFlow's 'SAME' rule. torchsearch's own 1xK batch-norm blocks for 1-D
+signals are checked at the end.
 """
 
 from __future__ import annotations
@@ -64,6 +65,14 @@ IMAGE_NAMES = {
     "RESNET_3X3", "RESNET_4X4", "RESNET_5X5",
 }  # fmt: skip
 FLATTEN_NAMES = {"FLATTEN", "PLATE_REDUCTION_FLATTEN", "DOWNSAMPLE_FLATTEN"}
+# torchsearch's own additions to _image (not Model Search's): 1xK kernels, batch norm on.
+BN_1D_NAMES = {
+    "FIXED_CHANNEL_CONVOLUTION_1X5_8_BN", "FIXED_CHANNEL_CONVOLUTION_1X5_16_BN",
+    "FIXED_CHANNEL_CONVOLUTION_1X5_32_BN", "FIXED_CHANNEL_CONVOLUTION_1X5_64_BN",
+    "CONVOLUTION_1X3_BN", "CONVOLUTION_1X5_BN", "CONVOLUTION_1X7_BN",
+    "DILATED_CONVOLUTION_1X3_2_BN", "DILATED_CONVOLUTION_1X3_4_BN",
+    "DOWNSAMPLE_CONVOLUTION_1X3_BN",
+}  # fmt: skip
 
 
 def _variants(module: object) -> dict[str, BlockVariant]:
@@ -84,8 +93,9 @@ def _run(
 # --------------------------------------------------------------------------- the catalogue
 
 
-def test_lookup_names_are_model_searchs() -> None:
-    assert set(_variants(_image)) == IMAGE_NAMES
+def test_lookup_names_are_model_searchs_and_torchsearchs_own() -> None:
+    assert not IMAGE_NAMES & BN_1D_NAMES
+    assert set(_variants(_image)) == IMAGE_NAMES | BN_1D_NAMES
     assert set(_variants(_flatten)) == FLATTEN_NAMES
 
 
@@ -320,9 +330,12 @@ def test_initial_values_and_batch_norm_follow_keras() -> None:
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_registered_blocks_have_no_batch_norm_and_named_layers(name: str) -> None:
+def test_registered_blocks_have_batch_norm_as_named_and_named_layers(name: str) -> None:
+    # Model Search registers every block without batch norm (§10); only the _BN additions
+    # have it.
     module, _ = VARIANTS[name]().build(TensorSpec.image(10, 8, 8))
-    assert not any(isinstance(m, nn.BatchNorm2d) for m in module.modules())
+    has_bn = any(isinstance(m, nn.BatchNorm2d) for m in module.modules())
+    assert has_bn is (name in BN_1D_NAMES)
     for parameter_name, _ in module.named_parameters():
         assert not any(part.isdigit() for part in parameter_name.split(".")), parameter_name
 
@@ -402,3 +415,66 @@ def test_blocks_are_plain_reusable_settings() -> None:
         == repr(block)
         == "DownsampleFlatten(kernel_size=2, max_channels=50, strides=(2, 2))"
     )
+
+
+# --------------------------------------------------------------------------- torchsearch's own
+
+STRIP = (1, 40)  # mnist1d's signals: one pixel high, 40 wide.
+
+
+@pytest.mark.parametrize(
+    ("name", "channels", "kernel", "output", "count"),
+    [
+        # Conv weight (out * in * 1 * K) + conv bias (out) + batch-norm scale and shift
+        # (2 * out); the running mean and variance are buffers, not parameters.
+        ("FIXED_CHANNEL_CONVOLUTION_1X5_8_BN", 1, (1, 5), (8, 1, 40), 8 * 5 + 8 + 2 * 8),
+        ("FIXED_CHANNEL_CONVOLUTION_1X5_16_BN", 1, (1, 5), (16, 1, 40), 16 * 5 + 16 + 2 * 16),
+        ("FIXED_CHANNEL_CONVOLUTION_1X5_32_BN", 1, (1, 5), (32, 1, 40), 32 * 5 + 32 + 2 * 32),
+        ("FIXED_CHANNEL_CONVOLUTION_1X5_64_BN", 3, (1, 5), (64, 1, 40), 64 * 15 + 64 + 2 * 64),
+        ("CONVOLUTION_1X3_BN", 12, (1, 3), (12, 1, 40), 12 * 12 * 3 + 12 + 2 * 12),
+        ("CONVOLUTION_1X5_BN", 32, (1, 5), (32, 1, 40), 32 * 32 * 5 + 32 + 2 * 32),
+        ("CONVOLUTION_1X7_BN", 8, (1, 7), (8, 1, 40), 8 * 8 * 7 + 8 + 2 * 8),
+        ("DILATED_CONVOLUTION_1X3_2_BN", 16, (1, 3), (16, 1, 40), 16 * 16 * 3 + 16 + 2 * 16),
+        ("DILATED_CONVOLUTION_1X3_4_BN", 16, (1, 3), (16, 1, 40), 16 * 16 * 3 + 16 + 2 * 16),
+        ("DOWNSAMPLE_CONVOLUTION_1X3_BN", 16, (1, 3), (32, 1, 20), 16 * 32 * 3 + 32 + 2 * 32),
+    ],
+)
+def test_1d_blocks_on_a_strip_have_1xk_kernels_and_exact_counts(
+    name: str, channels: int, kernel: tuple[int, int], output: tuple[int, ...], count: int
+) -> None:
+    module, spec = VARIANTS[name]().build(TensorSpec.image(channels, *STRIP))
+    assert module.conv.weight.shape == (output[0], channels, *kernel)
+    assert spec.shape == output
+    assert tuple(module(torch.randn(2, channels, *STRIP)).shape[1:]) == output
+    assert sum(p.numel() for p in module.parameters()) == count
+
+
+@pytest.mark.parametrize(
+    ("name", "stride", "dilation"),
+    [
+        ("CONVOLUTION_1X5_BN", (1, 1), (1, 1)),
+        ("DILATED_CONVOLUTION_1X3_2_BN", (1, 1), (1, 2)),
+        ("DILATED_CONVOLUTION_1X3_4_BN", (1, 1), (1, 4)),
+        ("DOWNSAMPLE_CONVOLUTION_1X3_BN", (1, 2), (1, 1)),
+    ],
+)
+def test_1d_blocks_stride_and_dilate_along_the_width_only(
+    name: str, stride: tuple[int, int], dilation: tuple[int, int]
+) -> None:
+    module, _ = VARIANTS[name]().build(TensorSpec.image(4, *STRIP))
+    assert (tuple(module.conv.stride), tuple(module.conv.dilation)) == (stride, dilation)
+
+
+@pytest.mark.parametrize("name", sorted(BN_1D_NAMES))
+def test_1d_blocks_apply_batch_norm(name: str) -> None:
+    torch.manual_seed(0)
+    module, _ = VARIANTS[name]().build(TensorSpec.image(4, *STRIP))
+    assert isinstance(module.bn, nn.BatchNorm2d)
+    assert (module.bn.eps, module.bn.momentum) == (1e-3, 0.01)  # Keras's settings.
+    x = torch.randn(8, 4, *STRIP)
+    y = module.train()(x)
+    assert torch.allclose(y, torch.relu(module.bn(module.conv(x))))
+    # Training-mode batch norm undoes the conv's scale and bias: a 100x input gives the
+    # same output, which no block without batch norm does.
+    assert torch.allclose(module(100 * x), y, rtol=1e-2, atol=1e-3)
+    assert int(module.bn.num_batches_tracked) == 3
