@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import optuna
+import sqlalchemy.exc
 from hydra import compose
 from hydra import initialize_config_module
 from omegaconf import DictConfig
@@ -47,12 +48,23 @@ def run_cli(
 
 
 def trials_in(run_dir: Path, study: str | None = None) -> Sequence[optuna.trial.FrozenTrial]:
-    """The trials in the run folder's default SQLite storage (none if it does not exist)."""
+    """The trials in the run folder's default SQLite storage (none if it does not exist).
+
+    Safe to poll while a worker starts: it never creates tables (the worker's and the
+    reader's check-then-create would race), and tables not yet created mean no trials.
+    """
     path = run_dir / "trials.db"
     if not path.exists():
         return []
-    storage = optuna.storages.RDBStorage(f"sqlite:///{path}")
-    studies = optuna.get_all_study_names(storage)
-    if not studies:
-        return []
-    return optuna.load_study(study_name=study or studies[0], storage=storage).trials
+    storage = optuna.storages.RDBStorage(
+        f"sqlite:///{path}", skip_table_creation=True, skip_compatibility_check=True
+    )
+    try:
+        studies = optuna.get_all_study_names(storage)
+        if not studies:
+            return []
+        return optuna.load_study(study_name=study or studies[0], storage=storage).trials
+    except sqlalchemy.exc.OperationalError as exc:
+        if "no such table" in str(exc):
+            return []
+        raise

@@ -62,6 +62,11 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], type[TorchSearchError],
             "127.0.0.1",
         ),
         "bad metric": (["objective.metric=f1"], ConfigError, "accuracy, loss"),
+        "timeout not positive": (["search.timeout_s=0"], ConfigError, "search.timeout_s=3600"),
+        "timeout not a number": (["search.timeout_s=soon"], ConfigError, "got 'soon'"),
+        "cap not positive": (["space.max_parameters=-5"], ConfigError, "space.max_parameters"),
+        "cap not whole": (["space.max_parameters=2.5"], ConfigError, "positive integer"),
+        "cap not a number": (["space.max_parameters=big"], ConfigError, "got 'big'"),
         "space does not fit data": (
             ["data=mnist1d", "space=dnn", "space.blocks=[LSTM_128]"],
             ConfigError,
@@ -81,6 +86,11 @@ CASES = [
     "unknown searcher",
     "unreachable storage",
     "bad metric",
+    "timeout not positive",
+    "timeout not a number",
+    "cap not positive",
+    "cap not whole",
+    "cap not a number",
 ]
 
 

@@ -7,6 +7,7 @@ bad run stops with one clear line and writes nothing to the trial database.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,8 @@ class RunPlan:
     searcher_options: dict[str, Any]
     inner_sampler: str
     n_trials: int
+    timeout_s: float | None
+    max_parameters: int | None
     hparam_space: HyperparameterSpace
     suggestions: tuple[Architecture, ...]
     train: TrainSettings
@@ -99,6 +102,8 @@ def make_plan(cfg: DictConfig) -> RunPlan:
     n_trials = int(searcher_cfg.get("n_trials", 0))
     if n_trials < 1:
         raise ConfigError(f"search.n_trials must be at least 1, got {n_trials}.")
+    timeout_s = _optional_limit(searcher_cfg, "search.timeout_s", example=3600)
+    max_parameters = _optional_limit(space, "space.max_parameters", example=100000, whole=True)
     seed = int(config.get("seed", 0))
     data = provider_from_config(_get(config, "data")).load().to_kind(_KIND_OF_PROBLEM[problem])
     if blocks and not any(registry.prototype(b).accepts(data.input_spec) for b in blocks):
@@ -115,6 +120,8 @@ def make_plan(cfg: DictConfig) -> RunPlan:
         searcher_options=dict(searcher_cfg.get("options") or {}),
         inner_sampler=str(searcher_cfg.get("inner_sampler", "tpe")),
         n_trials=n_trials,
+        timeout_s=None if timeout_s is None else float(timeout_s),
+        max_parameters=None if max_parameters is None else int(max_parameters),
         hparam_space=HyperparameterSpace.from_config(space.get("learning") or {}),
         suggestions=suggestions,
         train=_train_settings(
@@ -129,6 +136,31 @@ def make_plan(cfg: DictConfig) -> RunPlan:
         seed=seed,
         config=config,
     )
+
+
+def _optional_limit(
+    section: Mapping[str, Any], key: str, *, example: int, whole: bool = False
+) -> float | None:
+    """The positive limit at ``key`` (dotted, as the user writes it); ``None`` when null or
+    absent, so that a config written without the key runs unlimited.
+
+    Args:
+        section: the config section holding the key's last part.
+        key: the dotted key, named in the error.
+        example: a sensible value, shown as the fix.
+        whole: only integers are accepted (a count, not a duration).
+    """
+    value = section.get(key.rsplit(".", 1)[-1])
+    if value is None:
+        return None
+    kinds: tuple[type, ...] = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not 0 < value < math.inf:
+        what = "integer" if whole else "number"
+        raise ConfigError(
+            f"{key} must be a positive {what} or null (no limit), got {value!r}; "
+            f"e.g. {key}={example}."
+        )
+    return value
 
 
 def _train_settings(trainer: Mapping[str, Any], **fixed: Any) -> TrainSettings:

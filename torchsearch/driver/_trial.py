@@ -33,6 +33,7 @@ __all__ = [
     "ATTR_CHECKPOINT",
     "ATTR_ERROR",
     "ATTR_PARAMETERS",
+    "ATTR_REASON",
     "ATTR_TRAIN_SECONDS",
     "ATTR_VALIDATION",
     "TrialRunner",
@@ -45,10 +46,16 @@ ATTR_TRAIN_SECONDS = "train_seconds"
 ATTR_STEPS = "steps"
 ATTR_CHECKPOINT = "checkpoint"
 ATTR_ERROR = "error"
+ATTR_REASON = "reason"
 
 
 class TrialRunner:
-    """The Optuna objective of a search: trains and records the trial's candidate."""
+    """The Optuna objective of a search: trains and records the trial's candidate.
+
+    A candidate over ``space.max_parameters`` is not trained: the trial is pruned, with
+    its parameter count and the reason recorded, and never becomes a parent (the
+    searchers pick parents from completed trials only).
+    """
 
     def __init__(self, plan: RunPlan, artifacts: FileSystemArtifactStore) -> None:
         self.plan = plan
@@ -69,6 +76,7 @@ class TrialRunner:
             trial.set_user_attr(ATTR_ERROR, str(exc))
             raise
         trial.set_user_attr(ATTR_PARAMETERS, model.num_parameters)
+        self._reject_if_too_big(trial, model.num_parameters)
         result = fit(
             model,
             plan.data.train,
@@ -86,6 +94,14 @@ class TrialRunner:
         if math.isnan(value):  # a diverged candidate is the worst, not a failed trial
             value = -math.inf if plan.direction == "maximize" else math.inf
         return value
+
+    def _reject_if_too_big(self, trial: optuna.Trial, parameters: int) -> None:
+        """Prunes ``trial`` untrained when its model exceeds ``space.max_parameters``."""
+        cap = self.plan.max_parameters
+        if cap is not None and parameters > cap:
+            reason = f"rejected: {parameters:,} parameters > space.max_parameters {cap:,}"
+            trial.set_user_attr(ATTR_REASON, reason)
+            raise optuna.TrialPruned(reason)
 
     def _hyperparameters(self, architecture: Architecture) -> Hyperparameters:
         """The training hyperparameters; decay "times" become steps (§2 row 12)."""

@@ -24,7 +24,7 @@ from omegaconf import OmegaConf
 import torchsearch_evolution
 from torchsearch_evolution import EvolutionSampler
 
-CORE_KEYS = ["name", "n_trials", "inner_sampler", "options"]
+CORE_KEYS = ["name", "n_trials", "timeout_s", "inner_sampler", "options"]
 REPO_CONF = Path(__file__).resolve().parents[3] / "conf"
 
 
