@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["tests", "plugins", "lint"]
+nox.options.sessions = ["tests", "plugins", "bench_quick", "lint"]
 nox.options.reuse_existing_virtualenvs = False
 
 TORCH = "torch==2.13.0"
@@ -53,12 +53,26 @@ def plugins(session: nox.Session, plugin: str) -> None:
     session.run("python", "plugins/check_uninstalled.py", plugin)
 
 
-@nox.session
-def bench(session: nox.Session) -> None:
-    """The benchmarks (``-- --quick`` for a smoke run); not part of the default sessions yet."""
+def _install_bench(session: nox.Session) -> None:
+    """torchsearch and the regularized-evolution plugin the benchmarks compare."""
     _install_torch(session)
     session.install(".[test]", "./plugins/torchsearch-evolution", "matplotlib")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmarks: every method, the overhead, then BENCHMARKS.md (about 75 minutes on
+    2 CPU cores; ``-- --quick`` for the smoke run, ``-- --help`` for the options)."""
+    _install_bench(session)
     session.run("python", "bench/run.py", *session.posargs)
+
+
+@nox.session
+def bench_quick(session: nox.Session) -> None:
+    """CI's smoke check of the benchmarks: ``bench/run.py --quick`` runs every method and
+    writes the tables and plots (tests/bench checks them; no timing thresholds)."""
+    _install_bench(session)
+    session.run("pytest", "-q", "tests/bench", *session.posargs)
 
 
 @nox.session

@@ -1,9 +1,10 @@
 """The benchmark's methods, each ``(task, budget, seed) -> MethodResult``.
 
 - ``torchsearch-cd``, ``random``, ``evolution``: ``torchsearch.driver.run_search`` with
-  ``search=<name>`` in a temporary run folder; curves from the study's trials (each
-  trial's checkpoint is scored on test for the best-so-far test curve only), the selected
-  model's test accuracy from ``best.json``.
+  ``search=<name>`` in a temporary run folder, under ``search.n_trials`` and
+  ``search.timeout_s``; curves from the study's trials (each trial's checkpoint is scored
+  on test for the curves and the front only), the selected model's test accuracy from
+  ``best.json``. ``torchsearch-cd-small`` adds ``space.max_parameters``.
 - ``tpe-fixed-slots``: Optuna TPE over ``block_0 .. block_{K-1}`` categorical slots (the
   space's blocks, plus ``"none"`` after the first) and the space's learning-rate range
   and optimizers, trained with ``torchsearch.train.fit`` on the same splits and budget.
@@ -49,8 +50,11 @@ Method = Callable[[Task, Budget, int], MethodResult]
 KIND_OF_PROBLEM = {"dnn": "flat", "cnn": "image", "rnn_all": "sequence", "rnn_last": "sequence"}
 
 
-def compose_config(task: Task, budget: Budget, seed: int, search: str) -> DictConfig:
-    """The Hydra config of a torchsearch search of ``task`` under ``budget``."""
+def compose_config(
+    task: Task, budget: Budget, seed: int, search: str, capped: bool = False
+) -> DictConfig:
+    """The Hydra config of a torchsearch search of ``task`` under ``budget``; ``capped``
+    adds the budget's parameter cap."""
     overrides = [
         f"data={task.data}",
         f"data.seed={task.data_seed}",
@@ -63,8 +67,13 @@ def compose_config(task: Task, budget: Budget, seed: int, search: str) -> DictCo
         "trainer.accelerator=cpu",
         f"seed={seed}",
     ]
+    if budget.seconds is not None:
+        overrides.append(f"search.timeout_s={budget.seconds}")
+    if capped:
+        overrides.append(f"space.max_parameters={budget.max_parameters}")
     if search == "evolution":
-        population = min(budget.population_size, max(2, budget.n_trials - 1))
+        # A third of the trials at most, so that most of a short run is mutations.
+        population = min(budget.population_size, max(2, budget.n_trials // 3))
         overrides += [
             f"search.options.population_size={population}",
             f"search.options.tournament_size={min(5, population)}",
@@ -82,22 +91,26 @@ def load_task_data(task: Task) -> tuple[DataSplits, DictConfig]:
     return splits.to_kind(KIND_OF_PROBLEM[cfg.space.problem]), cfg.space
 
 
-def torchsearch_method(search: str) -> Method:
-    """A method running ``torchsearch`` with ``search=<search>``."""
+def torchsearch_method(search: str, capped: bool = False) -> Method:
+    """A method running ``torchsearch`` with ``search=<search>`` (and the parameter cap)."""
 
     def run(task: Task, budget: Budget, seed: int) -> MethodResult:
-        cfg = compose_config(task, budget, seed, search)
+        cfg = compose_config(task, budget, seed, search, capped)
         data, space = load_task_data(task)
         with tempfile.TemporaryDirectory(prefix=f"bench-{search}-") as folder:
             run_dir = Path(folder)
             start = time.perf_counter()
-            with contextlib.redirect_stdout(io.StringIO()):
+            # The run's progress bar and leaderboard would interleave with the bench's lines.
+            with (
+                contextlib.redirect_stdout(io.StringIO()),
+                contextlib.redirect_stderr(io.StringIO()),
+            ):
                 run_search(cfg, run_dir)
             seconds = time.perf_counter() - start
             best = json.loads((run_dir / "best.json").read_text())
             trials = _study_trials(run_dir, best["study"], data, space)
         return MethodResult(
-            method=METHOD_NAMES.get(search, search),
+            method=METHOD_NAMES.get(search, search) + ("-small" if capped else ""),
             task=task.data,
             seed=seed,
             test_accuracy=float(best["test"]["accuracy"]),
@@ -130,9 +143,16 @@ def _study_trials(
                 validation_accuracy=float(trial.value),
                 test_accuracy=_checkpoint_test(run_dir, attrs, data, space),
                 parameters=int(attrs.get("parameters", 0)),
+                architecture=_blocks(attrs["architecture"]),
             )
         )
     return records
+
+
+def _blocks(raw: str | dict[str, Any]) -> str:
+    """The blocks of a recorded architecture, as one readable line."""
+    architecture = Architecture.from_json(raw if isinstance(raw, str) else json.dumps(raw))
+    return " > ".join(architecture.blocks)
 
 
 def _checkpoint_test(
@@ -151,7 +171,11 @@ def _checkpoint_test(
 
 
 def tpe_fixed_slots(task: Task, budget: Budget, seed: int) -> MethodResult:
-    """Optuna TPE over fixed block slots and the learning rate; selects by validation."""
+    """Optuna TPE over fixed block slots and the learning rate; selects by validation.
+
+    Same trial and wall-clock budget as the searches: stops after ``budget.n_trials``
+    trained candidates or when ``budget.seconds`` have passed.
+    """
     data, space = load_task_data(task)
     blocks = list(space.blocks)
     slots = int(space.maximum_depth)
@@ -199,6 +223,7 @@ def tpe_fixed_slots(task: Task, budget: Budget, seed: int) -> MethodResult:
                 validation_accuracy=accuracy,
                 test_accuracy=evaluate(model, data.test)["accuracy"],
                 parameters=count,
+                architecture=" > ".join(ordered),
             )
         )
         return accuracy
@@ -207,7 +232,7 @@ def tpe_fixed_slots(task: Task, budget: Budget, seed: int) -> MethodResult:
     study = optuna.create_study(
         direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed)
     )
-    study.optimize(objective, n_trials=budget.n_trials)
+    study.optimize(objective, n_trials=budget.n_trials, timeout=budget.seconds)
     seconds = time.perf_counter() - start
     if not records:
         failed = f"FAILED: every trial failed, e.g. {study.trials[0].user_attrs.get('error')}"
@@ -245,7 +270,7 @@ def anchor_method(name: str, recipe: str) -> Method:
             validation_accuracy=validation,
             parameters=count,
             seconds=seconds,
-            trials=[TrialRecord(0, seconds, validation, test, count)],
+            trials=[TrialRecord(0, seconds, validation, test, count, f"{name} (hand-designed)")],
         )
 
     return run
@@ -260,9 +285,44 @@ SEARCH_METHODS: dict[str, Method] = {
 }
 
 
-def methods_for(task: Task) -> dict[str, Method]:
-    """Every method run on ``task``: the searches, then each anchor under both recipes."""
-    table = dict(SEARCH_METHODS)
+PLANNED: dict[str, tuple[str, str]] = {
+    "torchsearch-cd without grafting": (
+        "search.grafting",
+        "transfer learning (state-dict grafting) has not landed; coordinate descent trains "
+        "every candidate from scratch, so its row is the without-grafting figure",
+    ),
+    "torchsearch-cd + ensemble": ("ensemble", "ensembling of the best trials has not landed"),
+    "torchsearch-cd + distillation": ("distill", "distillation has not landed"),
+    "scale-out (workers, storage ms per trial)": (
+        "search.workers",
+        "several workers on one study are supported (tests run two) but not benchmarked "
+        "yet; the overhead section gives the storage's milliseconds per trial for one worker",
+    ),
+}
+"""The hooks for figures still to come: a row's config key, and why it is not measured.
+
+When a key exists in torchsearch's composed config (its feature has landed), the row is
+no longer reported as pending and its method belongs in ``methods_for``."""
+
+
+def pending_methods(task: Task, budget: Budget) -> dict[str, str]:
+    """The planned rows whose config key does not exist yet, with the reason."""
+    cfg = compose_config(task, budget, seed=0, search="coordinate_descent")
+    return {
+        name: why
+        for name, (key, why) in PLANNED.items()
+        if OmegaConf.select(cfg, key, default=None) is None
+    }
+
+
+def methods_for(task: Task, budget: Budget) -> dict[str, Method]:
+    """Every method run on ``task``: the searches (with the parameter-capped search where
+    the budget has a cap), then each anchor under both recipes."""
+    table: dict[str, Method] = {}
+    for name, method in SEARCH_METHODS.items():
+        table[name] = method
+        if name == "torchsearch-cd" and budget.max_parameters is not None:
+            table["torchsearch-cd-small"] = torchsearch_method("coordinate_descent", capped=True)
     for name in task.anchors:
         for recipe in ("paper", "fit"):
             table[f"anchor:{name}/{recipe}"] = anchor_method(name, recipe)

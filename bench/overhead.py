@@ -129,11 +129,19 @@ def make_model(problem: str, names: list[str], use_catalogue: bool) -> nn.Module
     return torchsearch.build_model(torchsearch.Architecture.single(names), spec, 10, problem)
 
 
-def plain_loop(model: nn.Module, train: Split, val: Split, steps: int, batch: int) -> float:
+def plain_loop(
+    model: nn.Module,
+    train: Split,
+    val: Split,
+    steps: int,
+    batch: int,
+    learning_rate: float = HPARAMS.learning_rate,
+    seed: int = 0,
+) -> float:
     """What a PyTorch user writes: Adam, shuffled slices, validation once at the end."""
-    torch.manual_seed(0)
-    generator = torch.Generator().manual_seed(0)
-    optimizer = torch.optim.Adam(model.parameters(), lr=HPARAMS.learning_rate)
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     model.train()
     done = 0
     while done < steps:

@@ -16,18 +16,24 @@ class Budget:
     """What every method gets, identical across methods in one run.
 
     Args:
-        n_trials: trials (candidate trainings) per search method.
+        n_trials: at most this many trials (candidate trainings) per search method.
         trial_steps: optimizer steps per trial (every searcher and the TPE baseline).
+        seconds: wall-clock budget per search method: no trial starts after it (None:
+            trials only).
         batch_size: examples per training step, for every trial.
         anchor_steps: optimizer steps of the hand-designed anchors (8000 published).
         population_size: regularized evolution's population (its first trials are random).
+        max_parameters: the cap of the parameter-capped searches (``*-small`` methods);
+            None: the task has none.
     """
 
     n_trials: int
     trial_steps: int
+    seconds: float | None = None
     batch_size: int = 100
     anchor_steps: int = 8000
-    population_size: int = 20
+    population_size: int = 10
+    max_parameters: int | None = None
 
 
 @dataclass(frozen=True)
@@ -40,12 +46,16 @@ class Task:
         anchors: names of the hand-designed models in ``bench/anchors.py`` for this data.
         data_seed: the split seed, fixed across methods and seeds so every method sees the
             same train / validation / test examples.
+        goal: the test accuracy the selected model should reach (None: no goal).
+        small_goal: the same for the parameter-capped search.
     """
 
     data: str
     space: str
     anchors: tuple[str, ...]
     data_seed: int = 0
+    goal: float | None = None
+    small_goal: float | None = None
 
 
 @dataclass
@@ -57,8 +67,9 @@ class TrialRecord:
         seconds: wall seconds from the method's start to this trial's end.
         validation_accuracy: what selection reads.
         test_accuracy: this trial's model on test, or None if not measured (only for
-            the best-so-far test curve; never used for selection).
+            the curves and the front; never used for selection).
         parameters: the model's trainable parameter count.
+        architecture: the model's blocks, e.g. ``"CONVOLUTION_1X5_BN > MAX_POOLING_2X2"``.
     """
 
     number: int
@@ -66,6 +77,7 @@ class TrialRecord:
     validation_accuracy: float
     test_accuracy: float | None
     parameters: int
+    architecture: str = ""
 
 
 @dataclass

@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
-SEARCHES = ("torchsearch-cd", "random", "evolution", "tpe-fixed-slots")
+SEARCHES = {
+    "mnist1d": (
+        "torchsearch-cd",
+        "torchsearch-cd-small",
+        "random",
+        "evolution",
+        "tpe-fixed-slots",
+    ),
+    "digits": ("torchsearch-cd", "random", "evolution", "tpe-fixed-slots"),
+}
 ANCHORS = {
     "mnist1d": ("linear", "mlp", "cnn", "gru"),
     "digits": ("linear", "mlp"),
@@ -19,7 +28,7 @@ ANCHORS = {
 
 def expected_methods(task: str) -> list[str]:
     """Every row the table of ``task`` must have."""
-    rows = list(SEARCHES)
+    rows = list(SEARCHES[task])
     for name in ANCHORS[task]:
         rows += [f"anchor:{name}/paper", f"anchor:{name}/fit"]
     return rows
@@ -88,10 +97,23 @@ def test_report_has_header_and_plots(
         assert field in text
     plots = quick_run[1].parent / "results"
     for task in ANCHORS:
-        for axis in ("trials", "seconds"):
-            path = plots / f"{task}_best_so_far_{axis}.png"
+        for name in ("best_so_far_trials", "best_so_far_seconds", "front"):
+            path = plots / f"{task}_{name}.png"
             assert path.is_file() and path.stat().st_size > 0
             assert path.name in text
+    assert (plots / "results.json").is_file()
+
+
+def test_report_has_the_overhead_and_the_front(
+    quick_run: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    text = quick_run[1].read_text()
+    assert "## Overhead: a whole search against hand-written PyTorch" in text
+    assert "(weights checked equal)" in text
+    assert "Ratio search / plain:" in text
+    for task in ANCHORS:
+        front = text.split(f"## Search quality: {task}", 1)[1].split("| parameters |", 1)[1]
+        assert front.split("\n")[2].startswith("| "), "the front has no point"
 
 
 def test_paper_cnn_has_its_published_size() -> None:

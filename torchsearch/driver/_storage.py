@@ -6,7 +6,9 @@ worker loses at most the trial it was running (DESIGN.md, "The loop").
 
 from __future__ import annotations
 
+import functools
 import re
+import sqlite3
 import time
 import warnings
 from collections.abc import Mapping
@@ -20,6 +22,7 @@ from optuna.artifacts import FileSystemArtifactStore
 from torchsearch._errors import StorageError
 
 CREATE_ATTEMPTS = 5
+SQLITE_LOCK_TIMEOUT = 60
 
 __all__ = [
     "StorageSettings",
@@ -139,10 +142,28 @@ def _is_creation_race(exc: BaseException) -> bool:
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite:////"):
+        return {"creator": functools.partial(_connect_sqlite, url[len("sqlite:///") :])}
     if url.startswith("sqlite"):
-        # Several workers on one file: wait for a lock rather than fail at once.
-        return {"connect_args": {"timeout": 60}}
+        return {"connect_args": {"timeout": SQLITE_LOCK_TIMEOUT}}
     return {"pool_pre_ping": True}
+
+
+def _connect_sqlite(path: str) -> sqlite3.Connection:
+    """A connection to the SQLite file in write-ahead-log mode.
+
+    A trial makes some thirty small writes (attributes, heartbeats, its state); with
+    SQLite's default rollback journal each commit waits for the disk (about 5 ms here),
+    which on tiny candidates cost more than the training. In WAL mode with
+    ``synchronous=NORMAL`` a commit only appends to the log: a crashed or killed worker
+    still loses nothing committed; a power cut can lose the last commits, never corrupt
+    the file. Readers and one writer no longer block each other, which suits several
+    workers on one file. Several workers wait up to a minute for a lock rather than fail.
+    """
+    connection = sqlite3.connect(path, timeout=SQLITE_LOCK_TIMEOUT, check_same_thread=False)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    return connection
 
 
 def _reason(exc: BaseException) -> str:
