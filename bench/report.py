@@ -96,17 +96,10 @@ def plots(results: list[MethodResult], folder: Path) -> list[Path]:
                 for seed_index, run in enumerate(runs):
                     _draw_curve(val_ax, test_ax, run, column, color, method, seed_index == 0)
             for ax, title in ((val_ax, "validation"), (test_ax, "test")):
-                ax.set_xlabel(axis)
-                ax.set_ylabel(f"best-so-far {title} accuracy")
+                _label(ax, axis, f"best-so-far {title} accuracy")
                 ax.set_title(f"{task}: {title} (selected by validation)")
-                ax.grid(alpha=0.3)
-                _zoom(ax)
             test_ax.legend(fontsize=7, loc="lower right")
-            figure.tight_layout()
-            path = folder / f"{task}_best_so_far_{axis}.png"
-            figure.savefig(path, dpi=90)
-            plt.close(figure)
-            written.append(path)
+            written.append(_save(figure, folder / f"{task}_best_so_far_{axis}.png"))
         written.append(front_plot(results, task, folder))
     return written
 
@@ -168,14 +161,22 @@ def front_plot(results: list[MethodResult], task: str, folder: Path) -> Path:
             label="front (validation)",
         )
     ax.set_xscale("log")
-    ax.set_xlabel("parameters")
-    ax.set_ylabel("validation accuracy")
+    _label(ax, "parameters", "validation accuracy")
     ax.set_title(f"{task}: accuracy against parameters, every trial of every seed")
+    ax.legend(fontsize=6, loc="lower right")
+    return _save(figure, folder / f"{task}_front.png")
+
+
+def _label(ax: plt.Axes, x: str, y: str) -> None:
+    """Axis labels, a light grid, and the y range zoomed on the top accuracies."""
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
     ax.grid(alpha=0.3)
     _zoom(ax)
-    ax.legend(fontsize=6, loc="lower right")
+
+
+def _save(figure: plt.Figure, path: Path) -> Path:
     figure.tight_layout()
-    path = folder / f"{task}_front.png"
     figure.savefig(path, dpi=90)
     plt.close(figure)
     return path
