@@ -81,7 +81,8 @@ def test_a_killed_run_continues_without_losing_or_repeating_trials(tmp_path: Pat
         "torchsearch",
         f"hydra.run.dir={tmp_path}",
         *FAST,
-        "search.n_trials=40",
+        # Far more than it can finish before the kill: tiny trials take ~0.1 s each.
+        "search.n_trials=100000",
     ]
     worker = subprocess.Popen(
         args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=OUTSIDE_SOURCE_TREE
@@ -119,7 +120,8 @@ def test_ctrl_c_stops_cleanly_and_keeps_finished_trials(tmp_path: Path) -> None:
         "torchsearch",
         f"hydra.run.dir={tmp_path}",
         *FAST,
-        "search.n_trials=200",
+        # Far more than it can finish before the signal: tiny trials take ~0.1 s each.
+        "search.n_trials=100000",
     ]
     worker = subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=OUTSIDE_SOURCE_TREE
