@@ -124,7 +124,14 @@ def test_ctrl_c_stops_cleanly_and_keeps_finished_trials(tmp_path: Path) -> None:
         "search.n_trials=100000",
     ]
     worker = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=OUTSIDE_SOURCE_TREE
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=OUTSIDE_SOURCE_TREE,
+        # As a terminal's foreground process: a shell starting the test suite in the
+        # background (`cmd &`) hands its children SIGINT ignored, and Python keeps it so.
+        preexec_fn=_default_sigint,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -137,6 +144,10 @@ def test_ctrl_c_stops_cleanly_and_keeps_finished_trials(tmp_path: Path) -> None:
     assert "Rerun the same command" in err
     assert "Traceback" not in err
     assert any(t.state is TrialState.COMPLETE for t in trials_in(tmp_path))
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_two_workers_share_one_study(tmp_path: Path) -> None:
