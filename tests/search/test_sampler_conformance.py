@@ -44,6 +44,8 @@ class TestConstrainedDescentSampler(ArchitectureSamplerTests):
 
 
 class TestRandomArchitectureSampler(ArchitectureSamplerTests):
+    proposes_parents = False
+
     @pytest.fixture
     def sampler_factory(self) -> SamplerFactory:
         return RandomArchitectureSampler

@@ -51,6 +51,8 @@ __all__ = ["ArchitectureSamplerTests", "SamplerFactory", "StorageCase"]
 
 SamplerFactory = Callable[..., ArchitectureSampler]
 _OPERATIONS = {op.value for op in Operation}
+_TEMPTING = 1e6
+"""The intermediate value a pruned trial reports: better than any completed trial's."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,42 @@ class ArchitectureSamplerTests:
                 tuple(t) for t in frozen.user_attrs["architecture"]["towers"]
             )
         assert [t.number for t in completed_trials(study)] == sorted(completed)
+
+    proposes_parents = True
+    """Whether the sampler mutates earlier trials (False for random search): then the
+    rejected-trials check below also asserts that some parents were chosen."""
+
+    def test_pruned_and_failed_trials_are_never_parents(
+        self,
+        sampler_factory: SamplerFactory,
+        settings: SearchSettings,
+        block_registry: BlockRegistry,
+        case: StorageCase,
+    ) -> None:
+        """The driver prunes a candidate over ``space.max_parameters`` untrained; Optuna
+        gives a pruned trial its last reported value, here one that beats every completed
+        trial. Parents must come from COMPLETE trials only."""
+        sampler = self.make(sampler_factory, settings, block_registry)
+        study = optuna.create_study(storage=case.open(), sampler=sampler, direction="maximize")
+        completed: set[int] = set()
+        parents: set[int] = set()
+        for number in range(24):
+            trial, proposal = self.step(study)
+            self.check(proposal, sampler, block_registry, completed)
+            if proposal.parent is not None:
+                parents.add(proposal.parent)
+            if number < 3 or number % 3 == 0:  # rejected, as the driver prunes a big one
+                trial.report(_TEMPTING, step=0)
+                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+            elif number % 3 == 1 and number > 3:
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                study.tell(trial, self.objective(proposal.architecture, settings))
+                completed.add(number)
+        assert study.trials[0].value == _TEMPTING, "Optuna keeps a pruned trial's last report"
+        assert [t.number for t in completed_trials(study)] == sorted(completed)
+        if self.proposes_parents:
+            assert parents, "no trial had a parent: the check above proved nothing"
 
     def test_state_lives_in_storage(
         self,

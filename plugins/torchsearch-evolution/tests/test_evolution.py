@@ -8,7 +8,6 @@ from typing import Any
 
 import optuna
 import pytest
-from optuna.trial import TrialState
 from torchsearch import Architecture
 from torchsearch import ConfigError
 from torchsearch.search import CompletedTrial
@@ -128,40 +127,6 @@ def test_growth_probability(tmp_path: Path, probability: float, grows: bool) -> 
         assert p.operation == ("grow" if grows and parent_length < 5 else "replace")
         assert len(p.architecture.blocks) <= 5  # a CNN's flatten counts towards maximum_depth
     assert any(p.operation == "grow" for p in evolved) is grows
-
-
-def test_pruned_and_failed_trials_never_join_the_population(tmp_path: Path) -> None:
-    # The driver prunes a candidate over space.max_parameters untrained; Optuna gives a
-    # pruned trial its last reported value, here one that would win every tournament.
-    sampler = EvolutionSampler(
-        settings(maximum_depth=4),
-        population_size=3,
-        tournament_size=2,
-        seed=0,
-        registry=toy_registry(),
-    )
-    study = study_of(tmp_path, sampler)
-    completed: set[int] = set()
-    parents: set[int] = set()
-    for number in range(20):
-        trial = study.ask()
-        proposal = proposal_of(trial)
-        record_trial(
-            trial, proposal.architecture, parent=proposal.parent, operation=proposal.operation
-        )
-        if proposal.parent is not None:
-            assert proposal.parent in completed, f"trial {number}: parent {proposal.parent}"
-            parents.add(proposal.parent)
-        if number % 3 == 0:
-            trial.report(1e6, step=0)
-            study.tell(trial, state=TrialState.PRUNED)
-        elif number % 3 == 1 and number > 6:
-            study.tell(trial, state=TrialState.FAIL)
-        else:
-            study.tell(trial, float(proposal.architecture.blocks.count(A)))
-            completed.add(number)
-    assert study.trials[0].value == 1e6
-    assert parents, "the population filled up with completed trials only"
 
 
 @pytest.mark.parametrize(
