@@ -216,7 +216,7 @@ def _plain_loops(
     batch_size: int,
 ) -> tuple[float, bool]:
     """Total seconds of the hand-written loops; whether each ended at its checkpoint."""
-    from torchsearch.driver._trial import trial_seed  # the seed of a trial's initial weights
+    from torchsearch.driver._loop import trial_seed  # the seed of a trial's initial weights
 
     total, same = 0.0, True
     for trial in trials:

@@ -16,9 +16,9 @@ from cli_helpers import trials_in
 from optuna.trial import TrialState
 
 from torchsearch import ConfigError
-from torchsearch.driver import _run
+from torchsearch.driver import _budget
 from torchsearch.driver import run_search
-from torchsearch.driver._trial import TrialRunner
+from torchsearch.driver._loop import TrialLoop
 
 SMALL, BIG = "FIXED_OUTPUT_FULLY_CONNECTED_128", "FIXED_OUTPUT_FULLY_CONNECTED_1024"
 # Fewer hyperparameters, fewer storage writes: a rejected trial costs little but those.
@@ -44,16 +44,16 @@ class Clock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """The time budget's clock, advanced by 100 s at the end of every trial."""
     clock = Clock()
-    monkeypatch.setattr(_run, "monotonic", clock)
-    train = TrialRunner.__call__
+    monkeypatch.setattr(_budget, "monotonic", clock)
+    train = TrialLoop.run_trial
 
-    def train_for_100_seconds(self: TrialRunner, trial):  # type: ignore[no-untyped-def]
+    def train_for_100_seconds(self: TrialLoop, trial):  # type: ignore[no-untyped-def]
         try:
             return train(self, trial)
         finally:
             clock.now += 100.0
 
-    monkeypatch.setattr(TrialRunner, "__call__", train_for_100_seconds)
+    monkeypatch.setattr(TrialLoop, "run_trial", train_for_100_seconds)
     return clock
 
 
@@ -128,7 +128,7 @@ def test_rejections_are_not_failures_but_a_long_streak_stops_the_run(
     make_config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # More rejections than the failure limit of 10: only the rejection guard may stop it.
-    monkeypatch.setattr(_run, "MAX_CONSECUTIVE_REJECTIONS", 12)
+    monkeypatch.setattr(_budget, "MAX_CONSECUTIVE_REJECTIONS", 12)
     with pytest.raises(ConfigError) as info:
         run_search(make_config("space.max_parameters=10", *LEAN), tmp_path)
     message = str(info.value)
@@ -149,11 +149,11 @@ def test_a_cap_below_every_model_is_one_line_and_a_non_zero_exit(tmp_path: Path)
     lines = result.stderr.strip().splitlines()
     assert lines[-1].startswith(
         "torchsearch: error: No proposed architecture fits space.max_parameters=10: the last "
-        f"{_run.MAX_CONSECUTIVE_REJECTIONS} proposals"
+        f"{_budget.MAX_CONSECUTIVE_REJECTIONS} proposals"
     )
     assert "Traceback" not in result.stderr
     trials = trials_in(tmp_path)
-    assert len(trials) == _run.MAX_CONSECUTIVE_REJECTIONS
+    assert len(trials) == _budget.MAX_CONSECUTIVE_REJECTIONS
     assert not any(t.state is TrialState.COMPLETE for t in trials)
 
 

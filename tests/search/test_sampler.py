@@ -28,11 +28,10 @@ from torchsearch.search import CoordinateDescentSampler
 from torchsearch.search import HyperparameterSpace
 from torchsearch.search import RandomArchitectureSampler
 from torchsearch.search import SearchSettings
-from torchsearch.search import completed_trials
 from torchsearch.search import prepare_trial
 from torchsearch.search import proposal_of
-from torchsearch.search import record_trial
-from torchsearch.search import recorded_proposal
+from torchsearch.trials import completed_trials
+from torchsearch.trials import read_proposal
 
 PRF = "PLATE_REDUCTION_FLATTEN"
 CONV = "CONVOLUTION_3X3"
@@ -65,16 +64,12 @@ def run(
 ) -> list[float]:
     """Asks, prepares and tells ``n_trials`` trials; the objective counts FULLY_CONNECTED.
 
-    Without a ``space`` no hyperparameter is drawn, only the architecture recorded.
+    Without a ``space`` no hyperparameter is drawn: the sampler records the architecture.
     """
     values = []
     for _ in range(n_trials):
         trial = study.ask()
-        if space is None:
-            proposal = proposal_of(trial)
-            record_trial(trial, proposal.architecture, parent=proposal.parent)
-        else:
-            proposal = prepare_trial(trial, space, registry)
+        proposal = proposal_of(trial) if space is None else prepare_trial(trial, space, registry)
         values.append(float(proposal.architecture.blocks.count(FC)))
         study.tell(trial, values[-1])
     return values
@@ -156,7 +151,8 @@ def test_an_enqueued_trial_keeps_its_architecture(tmp_path: Path, registry: Bloc
     assert proposal.architecture.hparams["learning_rate"] == 0.005
     study.tell(trial, 7.0)
     frozen = study.trials[2]
-    assert frozen.system_attrs["CoordinateDescentSampler:proposal"]["operation"] == "given"
+    assert frozen.user_attrs["operation"] == "given"
+    assert frozen.user_attrs["architecture"]["towers"] == [[FC] * 7]  # normalised, stored once
     assert completed_trials(study)[-1].tower == (FC,) * 7
 
 
@@ -220,11 +216,11 @@ def test_objectives_that_do_not_record_still_search_adaptively(
 ) -> None:
     sampler = CoordinateDescentSampler(settings(), seed=1, registry=registry)
     study = optuna.create_study(storage=journal(tmp_path), sampler=sampler, direction="maximize")
-    # A bare objective: no record_trial, so the sampler's system attributes are the record.
+    # A bare objective records nothing itself: the sampler wrote each trial's record.
     study.optimize(lambda t: float(proposal_of(t).architecture.blocks.count(FC)), n_trials=6)
-    assert all(t.user_attrs == {} for t in study.trials)
+    assert all(t.system_attrs == {} for t in study.trials)
     assert [t.number for t in completed_trials(study)] == list(range(6))
-    parents = [recorded_proposal(t).parent for t in study.trials]  # type: ignore[union-attr]
+    parents = [read_proposal(t).parent for t in study.trials]  # type: ignore[union-attr]
     assert parents[0] is None and all(p is not None for p in parents[1:])
 
 
@@ -276,7 +272,6 @@ def test_abstract_contract_is_one_method() -> None:
             raise NotImplementedError
 
     assert Fixed.options() == {}
-    assert Fixed(settings())._PROPOSAL_KEY == "Fixed:proposal"
 
 
 def test_a_sampler_copies_and_pickles_with_its_seed(registry: BlockRegistry) -> None:

@@ -21,6 +21,7 @@ from torchsearch.blocks import get_registry
 from torchsearch.data import DataSplits
 from torchsearch.data import provider_from_config
 from torchsearch.driver._storage import StorageSettings
+from torchsearch.exploit import TransferSettings
 from torchsearch.search import HyperparameterSpace
 from torchsearch.search import SearchSettings
 from torchsearch.search import get_searcher
@@ -57,6 +58,7 @@ class RunPlan:
     suggestions: tuple[Architecture, ...]
     train: TrainSettings
     storage: StorageSettings
+    transfer: TransferSettings
     metric: str
     direction: str
     seed: int
@@ -131,6 +133,7 @@ def make_plan(cfg: DictConfig) -> RunPlan:
             maximum_depth=search.maximum_depth,
         ),
         storage=StorageSettings.from_config(_get(config, "storage")),
+        transfer=TransferSettings.from_config(config.get("transfer") or {}),
         metric=metric,
         direction=direction,
         seed=seed,

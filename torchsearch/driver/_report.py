@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from torchsearch.trials import CompletedTrial
+
 __all__ = ["BestModel", "LeaderboardRow", "format_leaderboard", "write_best"]
 
 
@@ -19,9 +21,29 @@ class LeaderboardRow:
 
     rank: int
     trial: int
+    origin: str
+    grafted: str
     architecture: str
     parameters: int
     value: float
+
+    @classmethod
+    def of(cls, rank: int, trial: CompletedTrial) -> LeaderboardRow:
+        """The row of ``trial``, ranked ``rank``."""
+        origin = trial.operation or trial.kind
+        if trial.parent is not None:
+            origin = f"{origin} {trial.parent}"
+        graft = trial.graft or {}
+        grafted = f"{graft['tensors']}/{graft['of_tensors']}" if "tensors" in graft else "-"
+        return cls(
+            rank=rank,
+            trial=trial.number,
+            origin=origin,
+            grafted=grafted,
+            architecture=str(trial.architecture),
+            parameters=trial.parameters or 0,
+            value=trial.value,
+        )
 
 
 @dataclass(frozen=True)
@@ -29,7 +51,7 @@ class BestModel:
     """What ``best.json`` holds: the chosen trial and its held-out test score.
 
     The choice is made on the validation metric; ``test`` is measured once, for this
-    model only (DESIGN.md, "Decisions already taken").
+    model only: no reported figure picks the best of many on test.
     """
 
     trial: int
@@ -46,11 +68,20 @@ class BestModel:
 
 
 def format_leaderboard(rows: Sequence[LeaderboardRow], metric: str, total: int) -> str:
-    """A fixed-width table of the best trials, best first."""
+    """A fixed-width table of the best trials, best first.
+
+    ``from`` is how each trial was made (``grow 3``: trial 3's tower grown by a block);
+    ``grafted`` counts the tensors transfer learning gave it, of its model's.
+    """
     if not rows:
         return "No trial has completed yet."
-    width = min(max(len(r.architecture) for r in rows), 90)
-    header = f"{'rank':>4}  {'trial':>5}  {'architecture':<{width}}  {'params':>9}  {metric:>10}"
+    width = min(max(len(r.architecture) for r in rows), 70)
+    origin = max(4, *(len(r.origin) for r in rows))
+    grafted = max(7, *(len(r.grafted) for r in rows))
+    header = (
+        f"{'rank':>4}  {'trial':>5}  {'from':<{origin}}  {'grafted':>{grafted}}  "
+        f"{'architecture':<{width}}  {'params':>9}  {metric:>10}"
+    )
     lines = [f"Best {len(rows)} of {total} completed trials (validation {metric}):", header]
     for r in rows:
         arch = (
@@ -58,7 +89,8 @@ def format_leaderboard(rows: Sequence[LeaderboardRow], metric: str, total: int) 
         )
         value = f"{r.value:.4f}" if math.isfinite(r.value) else str(r.value)
         lines.append(
-            f"{r.rank:>4}  {r.trial:>5}  {arch:<{width}}  {r.parameters:>9,}  {value:>10}"
+            f"{r.rank:>4}  {r.trial:>5}  {r.origin:<{origin}}  {r.grafted:>{grafted}}  "
+            f"{arch:<{width}}  {r.parameters:>9,}  {value:>10}"
         )
     return "\n".join(lines)
 

@@ -1,12 +1,13 @@
 """Search algorithms: Model Search's proposal logic, and the Optuna samplers around it.
 
 Each ``propose_*`` function turns the completed trials into the next tower to train
-(MODEL_SEARCH.md §4.2-§4.4), free of Optuna and of training. Selection (``rank``,
-``choose_parent``) and mutation (``random_tower``, ``replace_one``, ``grow``) are separate
-steps (STYLE.md rule 7), each taking an explicit ``random.Random``.
+(Model Search's adaptive coordinate descent, its constrained variant, random search),
+free of Optuna and of training. Selection (``rank``, ``choose_parent``) and mutation
+(``random_tower``, ``replace_one``, ``grow``) are separate steps, each taking an explicit
+``random.Random``.
 
 The Optuna layer: an :class:`ArchitectureSampler` calls one of them for each trial and
-stores the decision in the trial (the record schema is in ``_trials``); the
+writes the decision as the trial's record (:mod:`torchsearch.trials`); the
 hyperparameters are ordinary Optuna params of a :class:`HyperparameterSpace`, drawn by an
 inner sampler (TPE by default). Searchers are plugins of the entry-point group
 ``torchsearch.searchers`` (:func:`list_searchers`, :func:`create_sampler`).
@@ -44,6 +45,7 @@ from torchsearch.search._proposal import Proposal
 from torchsearch.search._proposal import Proposer
 from torchsearch.search._random_search import propose_random
 from torchsearch.search._sampler import ArchitectureSampler
+from torchsearch.search._sampler import parse_architecture
 from torchsearch.search._sampler import proposal_of
 from torchsearch.search._searchers import SEARCHER_GROUP
 from torchsearch.search._searchers import create_sampler
@@ -53,45 +55,21 @@ from torchsearch.search._searchers import refresh_searchers
 from torchsearch.search._searchers import searcher_provider
 from torchsearch.search._seeding import INNER_SAMPLERS
 from torchsearch.search._seeding import create_inner_sampler
-from torchsearch.search._selection import DIRECTIONS
-from torchsearch.search._selection import CompletedTrial
 from torchsearch.search._selection import choose_parent
-from torchsearch.search._selection import rank
 from torchsearch.search._settings import SearchSettings
-from torchsearch.search._trials import ARCHITECTURE_ATTR
-from torchsearch.search._trials import GIVEN
-from torchsearch.search._trials import KIND_ATTR
-from torchsearch.search._trials import OPERATION_ATTR
-from torchsearch.search._trials import PARENT_ATTR
-from torchsearch.search._trials import SEARCH_KINDS
-from torchsearch.search._trials import SUGGESTED
-from torchsearch.search._trials import TrialKind
-from torchsearch.search._trials import TrialProposal
-from torchsearch.search._trials import architecture_of
-from torchsearch.search._trials import completed_trials
-from torchsearch.search._trials import kind_of
-from torchsearch.search._trials import parse_architecture
-from torchsearch.search._trials import record_trial
-from torchsearch.search._trials import recorded_proposal
+from torchsearch.trials import CompletedTrial
+from torchsearch.trials import rank
 
 __all__ = [
-    "ARCHITECTURE_ATTR",
-    "DIRECTIONS",
     "DROPOUT_OFF",
     "EXPONENTIAL_DECAY_RATE",
     "EXPONENTIAL_DECAY_TIMES",
-    "GIVEN",
     "GRADIENT_MAX_NORM",
     "INNER_SAMPLERS",
-    "KIND_ATTR",
     "L2_REGULARIZATION",
     "LEARNING_RATE",
-    "OPERATION_ATTR",
     "OPTIMIZER",
-    "PARENT_ATTR",
     "SEARCHER_GROUP",
-    "SEARCH_KINDS",
-    "SUGGESTED",
     "ArchitectureSampler",
     "CompletedTrial",
     "ConstrainedDescentSampler",
@@ -104,13 +82,9 @@ __all__ = [
     "Proposer",
     "RandomArchitectureSampler",
     "SearchSettings",
-    "TrialKind",
-    "TrialProposal",
     "allowed_depth",
-    "architecture_of",
     "cell_allowed_depth",
     "choose_parent",
-    "completed_trials",
     "create_inner_sampler",
     "create_sampler",
     "decay_steps",
@@ -118,7 +92,6 @@ __all__ = [
     "get_searcher",
     "grow",
     "is_reduction_block",
-    "kind_of",
     "list_searchers",
     "parse_architecture",
     "prepare_trial",
@@ -129,8 +102,6 @@ __all__ = [
     "random_block",
     "random_tower",
     "rank",
-    "record_trial",
-    "recorded_proposal",
     "refresh_searchers",
     "replace_one",
     "searcher_provider",

@@ -17,8 +17,8 @@ from torchsearch.search._coordinate_descent import propose_coordinate_descent
 from torchsearch.search._proposal import Proposal
 from torchsearch.search._random_search import propose_random
 from torchsearch.search._sampler import ArchitectureSampler
-from torchsearch.search._selection import CompletedTrial
 from torchsearch.search._settings import SearchSettings
+from torchsearch.trials import CompletedTrial
 
 __all__ = ["ConstrainedDescentSampler", "CoordinateDescentSampler", "RandomArchitectureSampler"]
 

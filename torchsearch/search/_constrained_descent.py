@@ -23,14 +23,14 @@ from torchsearch.search._mutation import replace_one
 from torchsearch.search._proposal import Operation
 from torchsearch.search._proposal import Proposal
 from torchsearch.search._random_search import random_proposal
-from torchsearch.search._selection import CompletedTrial
 from torchsearch.search._selection import choose_parent
-from torchsearch.search._selection import rank
 from torchsearch.search._settings import SearchSettings
 from torchsearch.search._settings import check_registered
 from torchsearch.search._settings import require_int
 from torchsearch.space import ProblemType
 from torchsearch.space import fix_architecture_order
+from torchsearch.trials import CompletedTrial
+from torchsearch.trials import rank
 
 __all__ = [
     "ConstrainedSettings",

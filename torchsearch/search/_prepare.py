@@ -4,7 +4,7 @@ The loop of DESIGN.md reads ``arch = the trial's architecture + hparams from the
 sampler``; :func:`prepare_trial` is that line: the sampler's proposal
 (:func:`proposal_of`), the hyperparameters of its blocks
 (:meth:`HyperparameterSpace.suggest`), the proposal's own values laid over them
-(a suggestion's, MODEL_SEARCH.md §2 row 25), all written as the trial record.
+(a suggestion's), written to the trial's record.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import optuna
 from torchsearch.blocks import BlockRegistry
 from torchsearch.search._hparams import HyperparameterSpace
 from torchsearch.search._sampler import proposal_of
-from torchsearch.search._trials import TrialProposal
-from torchsearch.search._trials import record_trial
+from torchsearch.trials import RecordWriter
+from torchsearch.trials import TrialProposal
 
 __all__ = ["prepare_trial"]
 
@@ -33,8 +33,8 @@ def prepare_trial(
         registry: where to look blocks up; the installed registry by default.
 
     Returns:
-        The proposal, its architecture holding every hyperparameter; the same is stored
-        in the trial's user attributes (``torchsearch.search._trials``).
+        The proposal, its architecture holding every hyperparameter; the record's
+        architecture (:mod:`torchsearch.trials`) is updated to the same.
 
     Raises:
         ConfigError: the study's sampler is not an ``ArchitectureSampler``.
@@ -42,11 +42,6 @@ def prepare_trial(
     proposal = proposal_of(trial)
     blocks = [b for tower in proposal.architecture.towers for b in tower]
     architecture = proposal.merged(space.suggest(trial, blocks, registry))
-    record_trial(
-        trial,
-        architecture,
-        kind=proposal.kind,
-        parent=proposal.parent,
-        operation=proposal.operation,
-    )
+    if architecture != proposal.architecture:
+        RecordWriter.of(trial).architecture(architecture)
     return dataclasses.replace(proposal, architecture=architecture)

@@ -16,8 +16,8 @@ from typing import Protocol
 from typing import TypeVar
 
 from torchsearch.blocks import BlockRegistry
-from torchsearch.search._selection import CompletedTrial
 from torchsearch.search._settings import SearchSettings
+from torchsearch.trials import CompletedTrial
 
 __all__ = ["Operation", "Proposal", "Proposer"]
 

@@ -17,9 +17,9 @@ from torchsearch.blocks import get_registry
 from torchsearch.search._mutation import random_tower
 from torchsearch.search._proposal import Operation
 from torchsearch.search._proposal import Proposal
-from torchsearch.search._selection import CompletedTrial
 from torchsearch.search._settings import SearchSettings
 from torchsearch.space import fix_architecture_order
+from torchsearch.trials import CompletedTrial
 
 __all__ = ["propose_random", "random_proposal"]
 

@@ -1,10 +1,12 @@
 """The search as an Optuna sampler: an architecture per trial, hyperparameters from TPE.
 
-The architecture is not an Optuna param (DESIGN.md; STACK.md §1, "no Optuna params for the
-architecture"): :meth:`ArchitectureSampler.sample_relative` decides it, stores it in the
-trial's system attributes and returns it in ``trial.relative_params``, where
-:func:`proposal_of` reads it. Every Optuna param (the hyperparameters) goes to the inner
-sampler, TPE by default, as Model Search used a Bayesian oracle (§2 row 12).
+The architecture is not an Optuna param (a categorical's choices may never change within
+a study, so installing a block plugin would break a running one):
+:meth:`ArchitectureSampler.sample_relative` decides it, writes it as the first part of
+the trial's record (:class:`torchsearch.trials.RecordWriter`) and returns it in
+``trial.relative_params``, where :func:`proposal_of` reads it. Every Optuna param (the
+hyperparameters) goes to the inner sampler, TPE by default, as Model Search used a
+Bayesian oracle.
 
 Call order (STACK.md §1): ``before_trial`` → ``infer_relative_search_space`` →
 ``sample_relative`` (lazily, at the first ``suggest_*`` or ``relative_params``) →
@@ -20,7 +22,6 @@ import threading
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
-from typing import ClassVar
 
 import optuna
 from optuna.distributions import BaseDistribution
@@ -34,27 +35,23 @@ from torchsearch.blocks import get_registry
 from torchsearch.search._proposal import Proposal
 from torchsearch.search._seeding import TrialSeeds
 from torchsearch.search._seeding import create_inner_sampler
-from torchsearch.search._selection import CompletedTrial
 from torchsearch.search._settings import SearchSettings
-from torchsearch.search._trials import ARCHITECTURE_ATTR
-from torchsearch.search._trials import KIND_ATTR
-from torchsearch.search._trials import OPERATION_ATTR
-from torchsearch.search._trials import PARENT_ATTR
-from torchsearch.search._trials import PROPOSAL_ATTR_SUFFIX
-from torchsearch.search._trials import SUGGESTED
-from torchsearch.search._trials import TrialKind
-from torchsearch.search._trials import TrialProposal
-from torchsearch.search._trials import completed_trials
-from torchsearch.search._trials import parse_architecture
 from torchsearch.space import Architecture
 from torchsearch.space import ProblemType
 from torchsearch.space import fix_architecture_order
+from torchsearch.trials import SUGGESTED
+from torchsearch.trials import CompletedTrial
+from torchsearch.trials import Key
+from torchsearch.trials import RecordWriter
+from torchsearch.trials import TrialKind
+from torchsearch.trials import TrialProposal
+from torchsearch.trials import completed_trials
+from torchsearch.trials import read_proposal
 
-__all__ = ["COMMON_ARGUMENTS", "ArchitectureSampler", "proposal_of"]
+__all__ = ["COMMON_ARGUMENTS", "ArchitectureSampler", "parse_architecture", "proposal_of"]
 
 COMMON_ARGUMENTS = ("inner", "seed", "suggestions", "registry")
 """Constructor arguments every :class:`ArchitectureSampler` takes; the others are options."""
-_RECORD_KEYS = (ARCHITECTURE_ATTR, PARENT_ATTR, KIND_ATTR, OPERATION_ATTR)
 
 
 class ArchitectureSampler(BaseSampler, abc.ABC):
@@ -63,17 +60,18 @@ class ArchitectureSampler(BaseSampler, abc.ABC):
     A search algorithm implements :meth:`propose` alone; this class does the rest. For
     trial ``k`` it proposes, in order of precedence:
 
-    1. the architecture the trial already carries: an ``"architecture"`` user attribute
-       (an enqueued trial, kind and parent read alongside) or this sampler's system
-       attribute (a retried trial, or a second ``Trial`` object for the same trial);
+    1. the architecture the trial's record already holds: an enqueued trial's (kind and
+       parent read alongside), a retried trial's, or the proposal made for a second
+       ``Trial`` object of the same trial;
     2. suggestion ``k`` when ``k < len(suggestions)``, exactly, in CNN order, kind
        ``"suggestion"`` (MODEL_SEARCH.md §2 row 25). Trial numbers are global to the study,
        so with several workers each suggestion is trained once, by whichever worker gets
        its number; an enqueued trial that takes such a number displaces it;
     3. ``propose(completed_trials(study), rng)``, kind ``"search"``.
 
-    The decision is stored under ``f"{type(self).__name__}:proposal"`` in the trial's system
-    attributes (STYLE.md rule 6) and returned as ``relative_params``; no param is added.
+    The decision is written as the trial's record (architecture, parent, kind, operation,
+    the new block; see :mod:`torchsearch.trials`), so it lives in the storage, and
+    returned as ``relative_params``; no param is added.
     The draws for trial ``k`` come from a stream seeded by ``(seed, k)`` (see
     ``_seeding``). Hyperparameters are left to ``inner``; a suggestion's (or an enqueued
     architecture's) hyperparameter values are returned for their params when they fit.
@@ -93,12 +91,6 @@ class ArchitectureSampler(BaseSampler, abc.ABC):
     Raises:
         ConfigError: an unknown option.
     """
-
-    _PROPOSAL_KEY: ClassVar[str] = f"ArchitectureSampler{PROPOSAL_ATTR_SUFFIX}"
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._PROPOSAL_KEY = f"{cls.__name__}{PROPOSAL_ATTR_SUFFIX}"
 
     def __init__(
         self,
@@ -216,23 +208,14 @@ class ArchitectureSampler(BaseSampler, abc.ABC):
     def sample_relative(
         self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
-        proposal = self._carried(trial)
+        proposal = read_proposal(trial)
         if proposal is None:
             proposal = self._decide(study, trial)
-        if trial.system_attrs.get(self._PROPOSAL_KEY) != proposal.to_dict():
-            study._storage.set_trial_system_attr(  # as Optuna's own samplers do (STACK.md §1)
-                trial._trial_id, self._PROPOSAL_KEY, proposal.to_dict()
-            )
+        # The storage as Optuna's own samplers reach it; only what differs is written.
+        RecordWriter(study._storage, trial._trial_id).proposal(proposal, trial)
         with self._lock:
             self._overrides[trial._trial_id] = dict(proposal.architecture.hparams)
         return proposal.to_dict()
-
-    def _carried(self, trial: FrozenTrial) -> TrialProposal | None:
-        stored = trial.system_attrs.get(self._PROPOSAL_KEY)
-        if ARCHITECTURE_ATTR not in trial.user_attrs:
-            return TrialProposal.from_dict(stored) if stored else None
-        record = {k: trial.user_attrs[k] for k in _RECORD_KEYS if k in trial.user_attrs}
-        return TrialProposal.from_dict({**(stored or {}), **record})  # the record wins
 
     def _decide(self, study: optuna.Study, trial: FrozenTrial) -> TrialProposal:
         direction = study.direction.name.lower()
@@ -304,10 +287,28 @@ def proposal_of(trial: optuna.Trial) -> TrialProposal:
         ConfigError: the study's sampler is not an :class:`ArchitectureSampler`.
     """
     params = trial.relative_params
-    if ARCHITECTURE_ATTR not in params:
+    if Key.ARCHITECTURE.value not in params:
         raise ConfigError(
             f"Trial {trial.number} has no proposed architecture: the study's sampler is "
             f"{type(trial.study.sampler).__name__}, not an ArchitectureSampler; create the "
             "study with torchsearch.search.create_sampler(...)."
         )
     return TrialProposal.from_dict(params)
+
+
+def parse_architecture(value: object) -> Architecture:
+    """An :class:`Architecture` from one, from a space config's suggestion entry
+    ``{"blocks": [...], "hparams": {...}}``, from ``{"towers": ..., "hparams": ...}`` or
+    from a list of block names.
+
+    Raises:
+        ConfigError: ``value`` is none of these.
+    """
+    if isinstance(value, Architecture):
+        return value
+    if isinstance(value, Mapping) and "blocks" in value:
+        unknown = sorted(set(value) - {"blocks", "hparams"})
+        if unknown:
+            raise ConfigError(f"Unknown suggestion key(s) {unknown}; use blocks and hparams.")
+        return Architecture.single(value["blocks"], **dict(value.get("hparams") or {}))
+    return Architecture.from_dict(value)  # type: ignore[arg-type]

@@ -15,9 +15,9 @@ from dataclasses import field
 from torchsearch._errors import ConfigError
 from torchsearch._errors import UnknownBlockError
 from torchsearch.blocks import BlockRegistry
-from torchsearch.search._selection import check_direction
 from torchsearch.space import DEFAULT_FLATTEN
 from torchsearch.space import ProblemType
+from torchsearch.trials import check_direction
 
 __all__ = ["SearchSettings"]
 

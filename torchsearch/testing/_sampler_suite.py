@@ -1,8 +1,8 @@
 """A conformance suite for searcher plugins: subclass it, give a ``sampler_factory``.
 
-As Optuna ships ``optuna.testing.pytest_samplers`` (STYLE.md rule 9), torchsearch ships
+As Optuna ships ``optuna.testing.pytest_samplers``, torchsearch ships
 the checks every :class:`~torchsearch.search.ArchitectureSampler` must pass, run with the
-ask-and-tell interface against file-backed SQLite and journal storages (STACK.md §1: the
+ask-and-tell interface against file-backed SQLite and journal storages (the
 in-memory storage accepts values that are not JSON, so it would hide bugs)::
 
     class TestMySampler(ArchitectureSamplerTests):
@@ -35,17 +35,18 @@ from torchsearch.blocks import BlockRegistry
 from torchsearch.search import ArchitectureSampler
 from torchsearch.search import Operation
 from torchsearch.search import SearchSettings
-from torchsearch.search import TrialKind
-from torchsearch.search import TrialProposal
-from torchsearch.search import completed_trials
 from torchsearch.search import proposal_of
-from torchsearch.search import record_trial
 from torchsearch.space import Architecture
 from torchsearch.space import fix_architecture_order
 from torchsearch.testing._blocks import TOY_CONV_BLOCKS
 from torchsearch.testing._blocks import TOY_DENSE_BLOCKS
 from torchsearch.testing._blocks import TOY_TUNABLE
 from torchsearch.testing._blocks import toy_registry
+from torchsearch.trials import Key
+from torchsearch.trials import TrialKind
+from torchsearch.trials import TrialProposal
+from torchsearch.trials import completed_trials
+from torchsearch.trials import read_proposal
 
 __all__ = ["ArchitectureSamplerTests", "SamplerFactory", "StorageCase"]
 
@@ -127,17 +128,9 @@ class ArchitectureSamplerTests:
         return tower.count(settings.blocks[0]) + 0.1 * len(tower)
 
     def step(self, study: optuna.Study) -> tuple[optuna.Trial, TrialProposal]:
-        """Asks a trial and records its proposal, as a driver does."""
+        """Asks a trial and reads its proposal, as a driver does (the sampler records it)."""
         trial = study.ask()
-        proposal = proposal_of(trial)
-        record_trial(
-            trial,
-            proposal.architecture,
-            kind=proposal.kind,
-            parent=proposal.parent,
-            operation=proposal.operation,
-        )
-        return trial, proposal
+        return trial, proposal_of(trial)
 
     def check(
         self,
@@ -177,17 +170,19 @@ class ArchitectureSamplerTests:
         sampler = self.make(sampler_factory, settings, block_registry)
         study = optuna.create_study(storage=case.open(), sampler=sampler, direction="maximize")
         completed: set[int] = set()
+        proposals: dict[int, TrialProposal] = {}
         for _ in range(self.n_trials):
             trial, proposal = self.step(study)
             self.check(proposal, sampler, block_registry, completed)
             study.tell(trial, self.objective(proposal.architecture, settings))
             completed.add(trial.number)
-        key = f"{type(sampler).__name__}:proposal"
+            proposals[trial.number] = proposal
+        # Each proposal is the trial's record, in torchsearch.trials' schema and no other.
+        schema = {key.value for key in Key}
         for frozen in study.get_trials():
-            assert key in frozen.system_attrs, f"trial {frozen.number} has no {key}"
-            stored = TrialProposal.from_dict(frozen.system_attrs[key])
-            assert stored.architecture.towers == tuple(
-                tuple(t) for t in frozen.user_attrs["architecture"]["towers"]
+            assert read_proposal(frozen) == proposals[frozen.number], "record != proposal"
+            assert set(frozen.user_attrs) <= schema, (
+                f"keys outside the record: {frozen.user_attrs}"
             )
         assert [t.number for t in completed_trials(study)] == sorted(completed)
 

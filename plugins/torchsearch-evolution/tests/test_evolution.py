@@ -13,7 +13,6 @@ from torchsearch import ConfigError
 from torchsearch.search import CompletedTrial
 from torchsearch.search import SearchSettings
 from torchsearch.search import proposal_of
-from torchsearch.search import record_trial
 from torchsearch.testing import TOY_CONV_BLOCKS
 from torchsearch.testing import TOY_DENSE_BLOCKS
 from torchsearch.testing import toy_registry
@@ -36,12 +35,10 @@ def study_of(tmp_path: Path, sampler: EvolutionSampler) -> optuna.Study:
 
 
 def step(study: optuna.Study, value: Any) -> tuple[int, Any]:
-    """Asks a trial, records it, tells ``value(number, tower)``; returns its proposal."""
+    """Asks a trial (the sampler records it), tells ``value(number, tower)``; returns its
+    proposal."""
     trial = study.ask()
     proposal = proposal_of(trial)
-    record_trial(
-        trial, proposal.architecture, parent=proposal.parent, operation=proposal.operation
-    )
     study.tell(trial, value(trial.number, proposal.architecture.blocks))
     return trial.number, proposal
 

@@ -1,4 +1,5 @@
-"""The trial record: user attributes written by the driver, read back by the search.
+"""The trial record: user attributes written by the sampler and the driver, read back by
+the search and the report.
 
 Every test uses a file-backed storage, where user attributes must be JSON (STACK.md §1).
 """
@@ -14,16 +15,15 @@ from optuna.trial import TrialState
 
 from torchsearch import Architecture
 from torchsearch import ConfigError
-from torchsearch.search import ARCHITECTURE_ATTR
-from torchsearch.search import CompletedTrial
-from torchsearch.search import TrialKind
-from torchsearch.search import TrialProposal
-from torchsearch.search import architecture_of
-from torchsearch.search import completed_trials
-from torchsearch.search import kind_of
 from torchsearch.search import parse_architecture
-from torchsearch.search import record_trial
-from torchsearch.search import recorded_proposal
+from torchsearch.trials import CompletedTrial
+from torchsearch.trials import Key
+from torchsearch.trials import RecordWriter
+from torchsearch.trials import TrialKind
+from torchsearch.trials import TrialProposal
+from torchsearch.trials import completed_trials
+from torchsearch.trials import read_completed
+from torchsearch.trials import read_proposal
 
 FC = "FULLY_CONNECTED"
 FC128 = "FIXED_OUTPUT_FULLY_CONNECTED_128"
@@ -32,6 +32,19 @@ FC128 = "FIXED_OUTPUT_FULLY_CONNECTED_128"
 def sqlite_study(tmp_path: Path, **kwargs: object) -> optuna.Study:
     storage = optuna.storages.RDBStorage(f"sqlite:///{(tmp_path / 'trials.db').resolve()}")
     return optuna.create_study(storage=storage, **kwargs)  # type: ignore[arg-type]
+
+
+def record_trial(
+    trial: optuna.Trial,
+    architecture: Architecture,
+    kind: TrialKind | str = TrialKind.SEARCH,
+    parent: int | None = None,
+    operation: str = "random",
+) -> None:
+    """What the sampler writes when it decides a trial."""
+    kind = kind.value if isinstance(kind, TrialKind) else kind
+    proposal = TrialProposal(architecture, parent, operation, kind)
+    RecordWriter.of(trial).proposal(proposal)
 
 
 def test_record_round_trips_through_sqlite(tmp_path: Path) -> None:
@@ -50,8 +63,36 @@ def test_record_round_trips_through_sqlite(tmp_path: Path) -> None:
         "kind": "suggestion",
         "operation": "suggested",
     }
-    assert architecture_of(frozen) == arch
-    assert kind_of(frozen) == "suggestion"
+    proposal = read_proposal(frozen)
+    assert proposal == TrialProposal(arch, None, "suggested", "suggestion")
+    record = read_completed(frozen)
+    assert record is not None and (record.architecture, record.kind) == (arch, "suggestion")
+
+
+def test_the_whole_record_reads_back(tmp_path: Path) -> None:
+    study = sqlite_study(tmp_path, direction="maximize")
+    trial = study.ask()
+    record_trial(trial, Architecture.single([FC]), parent=None, operation="random")
+    writer = RecordWriter.of(trial)
+    arch = Architecture.single([FC], learning_rate=0.02)
+    writer.architecture(arch)  # the hyperparameters join the one stored architecture
+    writer.parameters(1234)
+    writer.graft({"mode": "snapshot", "tensors": 2, "of_tensors": 4, "sources": [0]})
+    writer.result({"accuracy": 0.75, "loss": math.nan}, 1.23456, 100, "artifact-id")
+    study.tell(trial, 0.75)
+    frozen = study.trials[0]
+    assert frozen.user_attrs[Key.VALIDATION.value] == {"accuracy": 0.75, "loss": "nan"}
+    assert set(frozen.user_attrs) <= {k.value for k in Key}
+    record = read_completed(frozen)
+    assert record is not None
+    assert (record.architecture, record.parameters, record.checkpoint) == (
+        arch,
+        1234,
+        "artifact-id",
+    )
+    assert (record.train_seconds, record.steps) == (1.2346, 100)
+    assert record.validation["accuracy"] == 0.75 and math.isnan(record.loss)
+    assert record.graft == {"mode": "snapshot", "tensors": 2, "of_tensors": 4, "sources": [0]}
 
 
 def test_completed_trials_keeps_complete_search_and_suggestion_trials(tmp_path: Path) -> None:
@@ -87,27 +128,17 @@ def test_constraints_and_non_finite_values_make_a_trial_infeasible(tmp_path: Pat
     assert [t.feasible for t in completed_trials(study)] == [True, False, False]
 
 
-def test_the_samplers_system_attribute_stands_in_for_a_missing_record(tmp_path: Path) -> None:
-    study = sqlite_study(tmp_path)
-    trial = study.ask()
-    proposal = TrialProposal(Architecture.single([FC128]), None, "random")
-    study._storage.set_trial_system_attr(
-        trial._trial_id, "SomeSampler:proposal", proposal.to_dict()
-    )
-    study.tell(trial, 1.0)
-    frozen = study.trials[0]
-    assert recorded_proposal(frozen) == proposal
-    assert architecture_of(frozen) == proposal.architecture
-    assert kind_of(frozen) == "search"
-    assert [t.tower for t in completed_trials(study)] == [(FC128,)]
-
-
 def test_a_malformed_architecture_is_skipped_not_fatal(tmp_path: Path) -> None:
     study = sqlite_study(tmp_path)
     trial = study.ask()
-    trial.set_user_attr(ARCHITECTURE_ATTR, {"towers": "not a list"})
+    trial.set_user_attr(Key.ARCHITECTURE.value, {"towers": "not a list"})
     study.tell(trial, 1.0)
-    assert architecture_of(study.trials[0]) is None
+    assert read_completed(study.trials[0]) is None
+    assert completed_trials(study) == []
+    trial = study.ask()
+    record_trial(trial, Architecture.single([FC]))
+    trial.set_user_attr(Key.PARENT.value, "abc")  # not a trial number
+    study.tell(trial, 1.0)
     assert completed_trials(study) == []
 
 

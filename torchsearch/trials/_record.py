@@ -1,0 +1,229 @@
+"""Writing a trial's record to the storage and reading it back.
+
+A trial's record is a handful of user attributes (the keys of :class:`Key`), written as
+the trial goes: the sampler writes where the trial came from when it decides
+(:meth:`RecordWriter.proposal`), the driver adds the hyperparameters, the model's size,
+what was grafted, and the results. The architecture is stored once, under
+``"architecture"``. Everything a later trial, another worker or a report needs is
+there, so a killed worker loses at most the trial it was running.
+
+Values are JSON (Optuna's file storages refuse anything else; tuples come back as
+lists), so only lists, dicts and scalars are written.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Collection
+from collections.abc import Mapping
+from typing import Any
+
+import optuna
+from optuna.storages import BaseStorage
+from optuna.trial import FrozenTrial
+from optuna.trial import TrialState
+
+from torchsearch._errors import ConfigError
+from torchsearch.space import Architecture
+from torchsearch.trials._proposal import TrialProposal
+from torchsearch.trials._ranking import CompletedTrial
+from torchsearch.trials._schema import SEARCH_KINDS
+from torchsearch.trials._schema import Key
+from torchsearch.trials._schema import StudyKey
+from torchsearch.trials._schema import TrialKind
+from torchsearch.trials._schema import kind_value
+
+__all__ = [
+    "RecordWriter",
+    "claim_study",
+    "completed_trials",
+    "failure_of",
+    "read_completed",
+    "read_proposal",
+    "rejected_parameters",
+]
+
+_log = logging.getLogger(__name__)
+_PROPOSAL_KEYS = (Key.ARCHITECTURE, Key.PARENT, Key.KIND, Key.OPERATION, Key.NEW_BLOCK)
+
+
+class RecordWriter:
+    """Writes one trial's record, attribute by attribute.
+
+    Args:
+        storage: the study's storage.
+        trial_id: the trial's storage id (``trial._trial_id``, not its number).
+    """
+
+    def __init__(self, storage: BaseStorage, trial_id: int) -> None:
+        self._storage = storage
+        self._trial_id = trial_id
+
+    @classmethod
+    def of(cls, trial: optuna.Trial) -> RecordWriter:
+        """The writer of a running trial."""
+        return cls(trial.study._storage, trial._trial_id)
+
+    def _set(self, key: Key, value: Any) -> None:
+        self._storage.set_trial_user_attr(self._trial_id, key.value, value)
+
+    def proposal(self, proposal: TrialProposal, current: FrozenTrial | None = None) -> None:
+        """Writes where the trial came from; skips what ``current`` already holds."""
+        held = {} if current is None else current.user_attrs
+        for key, value in proposal.to_dict().items():
+            if (value is None and key == Key.NEW_BLOCK.value) or held.get(key, ...) == value:
+                continue
+            self._storage.set_trial_user_attr(self._trial_id, key, value)
+
+    def architecture(self, architecture: Architecture) -> None:
+        """Writes what the trial trains, every hyperparameter included."""
+        self._set(Key.ARCHITECTURE, architecture.to_dict())
+
+    def parameters(self, parameters: int) -> None:
+        """Writes the trainable parameters of the trial's model."""
+        self._set(Key.PARAMETERS, int(parameters))
+
+    def graft(self, graft: Mapping[str, Any]) -> None:
+        """Writes what transfer learning gave the trial."""
+        self._set(Key.GRAFT, dict(graft))
+
+    def result(
+        self, metrics: Mapping[str, float], train_seconds: float, steps: int, checkpoint: str
+    ) -> None:
+        """Writes what training gave: validation metrics, time, steps, checkpoint id."""
+        self._set(Key.VALIDATION, {k: _json_number(float(v)) for k, v in metrics.items()})
+        self._set(Key.TRAIN_SECONDS, round(float(train_seconds), 4))
+        self._set(Key.STEPS, int(steps))
+        self._set(Key.CHECKPOINT, checkpoint)
+
+    def error(self, exc: BaseException) -> str:
+        """Writes why the trial failed; returns the line written."""
+        text = str(exc).strip() or type(exc).__name__
+        if not isinstance(exc, ConfigError) and type(exc).__name__ not in text:
+            text = f"{type(exc).__name__}: {text}"
+        self._set(Key.ERROR, text)
+        return text
+
+    def rejection(self, reason: str) -> None:
+        """Writes why the trial was pruned untrained."""
+        self._set(Key.REASON, reason)
+
+
+def read_proposal(trial: FrozenTrial) -> TrialProposal | None:
+    """Where ``trial`` came from, or ``None`` when it has no architecture yet.
+
+    Raises:
+        ConfigError: the record is malformed.
+    """
+    attrs = trial.user_attrs
+    if Key.ARCHITECTURE.value not in attrs:
+        return None
+    return TrialProposal.from_dict({k.value: attrs[k.value] for k in _PROPOSAL_KEYS if k in attrs})
+
+
+def read_completed(trial: FrozenTrial) -> CompletedTrial | None:
+    """The record of a COMPLETE trial; ``None`` for another state, no architecture or
+    value, or a malformed record (logged once as a warning)."""
+    if trial.state is not TrialState.COMPLETE or trial.value is None:
+        return None
+    attrs = trial.user_attrs
+    try:
+        proposal = read_proposal(trial)
+    except ConfigError as exc:
+        _log.warning("Trial %d: ignoring its malformed record: %s", trial.number, exc)
+        return None
+    if proposal is None:
+        return None
+    value = float(trial.value)
+    feasible = math.isfinite(value) and all(v <= 0 for v in trial.constraints.values())
+    validation = attrs.get(Key.VALIDATION.value)
+    return CompletedTrial(
+        number=trial.number,
+        architecture=proposal.architecture,
+        value=value,
+        feasible=feasible,
+        parent=proposal.parent,
+        kind=proposal.kind,
+        operation=proposal.operation,
+        parameters=_optional(int, attrs.get(Key.PARAMETERS.value)),
+        validation=_metrics(validation),
+        checkpoint=_optional(str, attrs.get(Key.CHECKPOINT.value)),
+        graft=attrs.get(Key.GRAFT.value) if isinstance(attrs.get(Key.GRAFT.value), dict) else None,
+        train_seconds=_optional(float, attrs.get(Key.TRAIN_SECONDS.value)),
+        steps=_optional(int, attrs.get(Key.STEPS.value)),
+    )
+
+
+def completed_trials(
+    study: optuna.Study, kinds: Collection[str | TrialKind] | None = SEARCH_KINDS
+) -> list[CompletedTrial]:
+    """The study's COMPLETE trials with a record, by trial number.
+
+    Args:
+        study: a single-objective study.
+        kinds: the trial kinds to keep; ``None`` keeps every kind.
+
+    Raises:
+        ConfigError: the study has several objectives.
+    """
+    if len(study.directions) != 1:
+        raise ConfigError(
+            f"torchsearch searches optimise one objective; the study {study.study_name!r} "
+            f"has {len(study.directions)}."
+        )
+    wanted = None if kinds is None else {kind_value(k) for k in kinds}
+    out: list[CompletedTrial] = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        record = read_completed(trial)
+        if record is not None and (wanted is None or record.kind in wanted):
+            out.append(record)
+    return sorted(out, key=lambda t: t.number)
+
+
+def failure_of(trial: FrozenTrial) -> str | None:
+    """Why a trial failed, as recorded."""
+    error = trial.user_attrs.get(Key.ERROR.value)
+    return None if error is None else str(error)
+
+
+def rejected_parameters(trial: FrozenTrial) -> int | None:
+    """The parameter count of a trial pruned for its size, as recorded."""
+    return _optional(int, trial.user_attrs.get(Key.PARAMETERS.value))
+
+
+def claim_study(study: optuna.Study, identity: Mapping[str, Any], config: Any) -> None:
+    """Records what ``study`` searches, or checks that a resumed study searches the same.
+
+    Raises:
+        ConfigError: the study was created for something else.
+    """
+    recorded = study.user_attrs.get(StudyKey.IDENTITY.value)
+    if recorded is None:
+        study.set_user_attr(StudyKey.IDENTITY.value, dict(identity))
+        study.set_user_attr(StudyKey.CONFIG.value, config)
+    elif recorded != dict(identity):
+        raise ConfigError(
+            f"Study {study.study_name!r} was created for {recorded}, but this run asks for "
+            f"{dict(identity)}. Set storage.study to a new name to start another search."
+        )
+
+
+def _metrics(value: Any) -> dict[str, float]:
+    if not isinstance(value, Mapping):
+        return {}
+    numbers = {str(k): _optional(float, v) for k, v in value.items()}
+    return {k: v for k, v in numbers.items() if v is not None}
+
+
+def _optional(kind: type, value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _json_number(value: float) -> float | str:
+    return value if math.isfinite(value) else str(value)

@@ -1,0 +1,80 @@
+"""The vocabulary of the trial record: every attribute key, and the kinds of trial.
+
+Only this package spells the keys; every other layer reads and writes a trial through
+:mod:`torchsearch.trials` (docs/architecture.md, "The trial record").
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["GIVEN", "SEARCH_KINDS", "SUGGESTED", "Key", "StudyKey", "TrialKind", "kind_value"]
+
+
+class Key(str, enum.Enum):
+    """The user attributes of a trial (values are JSON, as Optuna's storages require)."""
+
+    ARCHITECTURE = "architecture"
+    """``{"towers": [[block, ...], ...], "hparams": {name: scalar}}``: what it trains."""
+    PARENT = "parent"
+    """The number of the trial it was derived from, or ``None``."""
+    KIND = "kind"
+    """A :class:`TrialKind` value."""
+    OPERATION = "operation"
+    """How it was derived: ``random``, ``grow``, ``replace``, ``suggested``, ``given``."""
+    NEW_BLOCK = "new_block"
+    """The block a mutation added or put in (absent otherwise)."""
+    PARAMETERS = "parameters"
+    """Trainable parameters of its model."""
+    GRAFT = "graft"
+    """What transfer learning copied into its initial weights (see ``GraftRecord``)."""
+    VALIDATION = "validation"
+    """Validation metrics after training, ``{name: number}`` (non-finite as strings)."""
+    TRAIN_SECONDS = "train_seconds"
+    STEPS = "steps"
+    """Optimizer steps it trained for."""
+    CHECKPOINT = "checkpoint"
+    """The artifact id of its weights in the run's artifact store."""
+    ERROR = "error"
+    """Why it failed: the exception's type and message."""
+    REASON = "reason"
+    """Why it was pruned untrained."""
+
+
+class StudyKey(str, enum.Enum):
+    """The user attributes of the study itself."""
+
+    IDENTITY = "torchsearch:identity"
+    """What the study searches (data, problem, metric, direction); a rerun must agree."""
+    CONFIG = "torchsearch:config"
+    """The whole config of the run that created the study."""
+
+
+class TrialKind(str, enum.Enum):
+    """What a trial trains (docs/architecture.md, "The loop")."""
+
+    SEARCH = "search"
+    """A tower proposed by the search algorithm."""
+    SUGGESTION = "suggestion"
+    """A user-suggested tower, trained before any search trial."""
+    ENSEMBLE = "ensemble"
+    """Several earlier towers combined."""
+    DISTILLATION = "distillation"
+    """A tower trained against a teacher's logits."""
+    REPLAY = "replay"
+    """A recorded architecture retrained without search."""
+
+
+SEARCH_KINDS: tuple[str, ...] = (TrialKind.SEARCH.value, TrialKind.SUGGESTION.value)
+"""The kinds whose trials the search algorithms learn from by default."""
+
+SUGGESTED = "suggested"
+"""The operation of a user suggestion."""
+GIVEN = "given"
+"""The operation of a trial that came with its architecture (enqueued by hand)."""
+
+
+def kind_value(kind: TrialKind | str) -> str:
+    """The string stored for ``kind``."""
+    # str() of a str-mixin enum member is "TrialKind.SEARCH" on Python 3.11; use the value.
+    return kind.value if isinstance(kind, enum.Enum) else str(kind)
