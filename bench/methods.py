@@ -21,7 +21,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import anchors
 import optuna
@@ -45,6 +44,9 @@ from torchsearch.train import Hyperparameters
 from torchsearch.train import TrainSettings
 from torchsearch.train import evaluate
 from torchsearch.train import fit
+from torchsearch.trials import CompletedTrial
+from torchsearch.trials import load_state
+from torchsearch.trials import read_completed
 
 Method = Callable[[Task, Budget, int], MethodResult]
 KIND_OF_PROBLEM = {"dnn": "flat", "cnn": "image", "rnn_all": "sequence", "rnn_last": "sequence"}
@@ -133,38 +135,35 @@ def _study_trials(
     if not done:
         return []
     origin = min(t.datetime_start for t in study.trials if t.datetime_start is not None)
+    store = optuna.artifacts.FileSystemArtifactStore(str(run_dir / "artifacts"))
     records = []
     for trial in done:
-        attrs = trial.user_attrs
+        record = read_completed(trial)
+        if record is None:
+            continue
         records.append(
             TrialRecord(
                 number=trial.number,
                 seconds=(trial.datetime_complete - origin).total_seconds(),
                 validation_accuracy=float(trial.value),
-                test_accuracy=_checkpoint_test(run_dir, attrs, data, space),
-                parameters=int(attrs.get("parameters", 0)),
-                architecture=_blocks(attrs["architecture"]),
+                test_accuracy=_checkpoint_test(store, record, data, space),
+                parameters=record.parameters or 0,
+                architecture=" > ".join(record.architecture.blocks),
             )
         )
     return records
 
 
-def _blocks(raw: str | dict[str, Any]) -> str:
-    """The blocks of a recorded architecture, as one readable line."""
-    architecture = Architecture.from_json(raw if isinstance(raw, str) else json.dumps(raw))
-    return " > ".join(architecture.blocks)
-
-
 def _checkpoint_test(
-    run_dir: Path, attrs: dict[str, Any], data: DataSplits, space: DictConfig
+    store: optuna.artifacts.FileSystemArtifactStore,
+    record: CompletedTrial,
+    data: DataSplits,
+    space: DictConfig,
 ) -> float | None:
     """Test accuracy of a trial's checkpoint, or None when it cannot be rebuilt."""
     try:
-        raw = attrs["architecture"]
-        architecture = Architecture.from_json(raw if isinstance(raw, str) else json.dumps(raw))
-        model = build_model(architecture, data.input_spec, data.num_classes, space.problem)
-        path = run_dir / "artifacts" / str(attrs["checkpoint"])
-        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        model = build_model(record.architecture, data.input_spec, data.num_classes, space.problem)
+        model.load_state_dict(load_state(store, record.checkpoint or ""))
         return evaluate(model, data.test)["accuracy"]
     except Exception:  # a curve point, never the result: leave it out
         return None

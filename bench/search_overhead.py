@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import io
-import json
 import tempfile
 import time
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from hydra import compose
 from hydra import initialize_config_module
 from omegaconf import DictConfig
 from omegaconf import OmegaConf
+from optuna.artifacts import FileSystemArtifactStore
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 from overhead import plain_loop
@@ -41,6 +41,9 @@ from torchsearch import build_model
 from torchsearch.data import DataSplits
 from torchsearch.data import provider_from_config
 from torchsearch.driver import run_search
+from torchsearch.trials import CompletedTrial
+from torchsearch.trials import load_state
+from torchsearch.trials import read_completed
 
 OVERRIDES = (
     "data=digits",
@@ -198,7 +201,7 @@ def _phases(
     first, last = trials[0].datetime_start, trials[-1].datetime_complete
     assert first is not None and last is not None
     inside = sum((t.datetime_complete - t.datetime_start).total_seconds() for t in trials)  # type: ignore[operator]
-    training = sum(float(t.user_attrs["train_seconds"]) for t in trials)
+    training = sum(_record(t).train_seconds or 0.0 for t in trials)
     return {
         "start-up (config checks, data, storage)": (first - began).total_seconds(),
         "training loop inside fit": training,
@@ -220,19 +223,24 @@ def _plain_loops(
 
     total, same = 0.0, True
     for trial in trials:
-        architecture = Architecture.from_json(json.dumps(trial.user_attrs["architecture"]))
+        record = _record(trial)
+        architecture = record.architecture
         rate = float(architecture.hparams["learning_rate"])
         start = time.perf_counter()
         torch.manual_seed(trial_seed(0, trial.number))
         model = build_model(architecture, data.input_spec, data.num_classes, "dnn")
         plain_loop(model, data.train, data.validation, steps, batch_size, rate, seed=0)
         total += time.perf_counter() - start
-        saved = torch.load(
-            run_dir / "artifacts" / trial.user_attrs["checkpoint"], weights_only=True
-        )
+        saved = load_state(FileSystemArtifactStore(str(run_dir / "artifacts")), record.checkpoint)
         state = model.state_dict()
         same = same and all(torch.allclose(state[k], saved[k]) for k in saved)
     return total, same
+
+
+def _record(trial: FrozenTrial) -> CompletedTrial:
+    record = read_completed(trial)
+    assert record is not None, f"trial {trial.number} has no record"
+    return record
 
 
 def _warm_up(data: DataSplits, steps: int, batch_size: int) -> None:

@@ -7,6 +7,7 @@ many on test.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import optuna
@@ -23,6 +24,8 @@ from torchsearch.driver._storage import redact
 from torchsearch.space import CandidateModel
 from torchsearch.space import build_model
 from torchsearch.train import evaluate
+from torchsearch.trials import CheckpointError
+from torchsearch.trials import CompletedTrial
 from torchsearch.trials import completed_trials
 from torchsearch.trials import load_state
 from torchsearch.trials import rank
@@ -41,12 +44,11 @@ def report_best(
     ranked = rank(trials, plan.direction)
     rows = [LeaderboardRow.of(i + 1, t) for i, t in enumerate(ranked[:LEADERBOARD_SIZE])]
     print(format_leaderboard(rows, plan.metric, len(trials)))
-    if not ranked or ranked[0].checkpoint is None:
+    chosen = _best_with_weights(ranked, plan, artifacts)
+    if chosen is None:
         return None
-    best_trial = ranked[0]
+    best_trial, model = chosen
     architecture = best_trial.architecture
-    model = build_model(architecture, plan.data.input_spec, plan.data.num_classes, plan.problem)
-    model.load_state_dict(load_state(artifacts, best_trial.checkpoint))
     test = evaluate(model, plan.data.test, plan.train.eval_batch_size)
     checkpoint = artifact_folder(plan.storage, run_dir) / best_trial.checkpoint
     model_file = export_model(model, plan, run_dir / "best_model.pt2")
@@ -70,6 +72,23 @@ def report_best(
         f"Written to {path}"
     )
     return best
+
+
+def _best_with_weights(
+    ranked: Sequence[CompletedTrial], plan: RunPlan, artifacts: FileSystemArtifactStore
+) -> tuple[CompletedTrial, CandidateModel] | None:
+    """The best trial whose checkpoint loads, with its model; says so when it skips one."""
+    for trial in ranked:
+        model = build_model(
+            trial.architecture, plan.data.input_spec, plan.data.num_classes, plan.problem
+        )
+        try:
+            model.load_state_dict(load_state(artifacts, trial.checkpoint or ""))
+        except CheckpointError as exc:
+            print(f"torchsearch: trial {trial.number} is skipped: its {exc}.")
+            continue
+        return trial, model
+    return None
 
 
 def export_model(model: CandidateModel, plan: RunPlan, path: Path) -> Path | None:

@@ -14,6 +14,7 @@ import contextlib
 import math
 import os
 import time
+from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -67,6 +68,8 @@ def fit(
     settings: TrainSettings | None = None,
     *,
     depth: int | None = None,
+    validate_every: int | None = None,
+    on_validation: Callable[[int, dict[str, float]], None] | None = None,
 ) -> FitResult:
     """Trains ``model`` in place on ``train`` and evaluates it on ``validation``.
 
@@ -78,6 +81,9 @@ def fit(
         settings: the run's settings; the defaults when None.
         depth: the tower's depth for parameter-scaled training; by default the length
             of the longest tower of ``model.architecture``.
+        validate_every: evaluate ``validation`` every this many steps while training
+            (lean loop only); evaluation changes nothing in the training itself.
+        on_validation: called as ``on_validation(steps, metrics)`` at each of those.
 
     Returns:
         The validation metrics, the time, steps and epochs trained.
@@ -91,6 +97,8 @@ def fit(
     check_split("training", train)
     check_split("validation", validation)
     lean = settings.resolved_loop == "lean"
+    if validate_every is not None and (validate_every < 1 or not lean):
+        raise ConfigError("validate_every needs a positive step count and the lean loop.")
     device = resolve_device(settings)
     rank, world = (0, 1) if lean else _process_layout(settings)
     pl.seed_everything(settings.seed, workers=True, verbose=False)
@@ -112,6 +120,13 @@ def fit(
         start = time.perf_counter()
         if lean:
             system.to(device)
+            after_step = None
+            if validate_every is not None and on_validation is not None:
+
+                def after_step(step: int) -> None:
+                    if step % validate_every == 0:
+                        on_validation(step, evaluate(model, validation, settings.eval_batch_size))
+
             steps = run_lean(
                 system,
                 data,
@@ -119,6 +134,7 @@ def fit(
                 max_steps=max_steps,
                 max_epochs=max_epochs,
                 gradient_clip_val=hparams.gradient_max_norm,
+                after_step=after_step,
             )
         else:
             trainer = make_trainer(

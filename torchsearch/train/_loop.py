@@ -15,6 +15,7 @@ STACK.md §2 measured 0.7-1.4 ms a step). Lightning remains the path for DDP.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Any
 
@@ -40,11 +41,13 @@ def run_lean(
     max_steps: int | None,
     max_epochs: int | None,
     gradient_clip_val: float | None,
+    after_step: Callable[[int], None] | None = None,
 ) -> int:
     """Trains ``system`` in this process on ``device``; returns the optimizer steps taken.
 
     ``system`` must already be on ``device``; so must the batches of :class:`Batches`,
     while those of a ``DataLoader`` (worker processes) are moved there one by one.
+    ``after_step(steps)`` is called after every optimizer step.
     """
     optimizer, scheduler = _unpack(system.configure_optimizers())
     parameters = [p for group in optimizer.param_groups for p in group["params"]]
@@ -64,6 +67,8 @@ def run_lean(
             if scheduler is not None:
                 scheduler.step()
             steps += 1
+            if after_step is not None:
+                after_step(steps)
             if steps == max_steps:
                 break
         system.on_train_epoch_end()
