@@ -2,7 +2,8 @@
 
 Every session installs torch first, pinned to the CPU build that README.md names, and
 only then the packages that depend on it; otherwise pip resolves ``torch>=2.1`` to the
-newest release with several GB of CUDA packages (STACK.md §0).
+newest release with several GB of CUDA packages (docs/library_notes.md, "Installing
+torch").
 """
 
 from __future__ import annotations

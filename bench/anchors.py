@@ -1,7 +1,7 @@
 """Hand-designed anchors: the MNIST-1D paper's models, re-implemented in torch.
 
 Greydanus & Kobak, "Scaling down deep learning with MNIST-1D" (notebooks/models.py,
-notebooks/train.py; BENCHMARKS_REFERENCE.md §1a): logistic regression, an MLP with two
+notebooks/train.py): logistic regression, an MLP with two
 hidden layers of 100 and a residual connection, a CNN of three Conv1d (25 channels,
 kernels 5, 3, 3, stride 2) and Linear(125 -> 10) (5,210 parameters), a bidirectional GRU
 (hidden 6) and a linear head. Published MNIST-1D test accuracy: 32%, 68%, 94%, 91%.

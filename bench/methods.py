@@ -53,10 +53,15 @@ KIND_OF_PROBLEM = {"dnn": "flat", "cnn": "image", "rnn_all": "sequence", "rnn_la
 
 
 def compose_config(
-    task: Task, budget: Budget, seed: int, search: str, capped: bool = False
+    task: Task,
+    budget: Budget,
+    seed: int,
+    search: str,
+    capped: bool = False,
+    extra: tuple[str, ...] = (),
 ) -> DictConfig:
     """The Hydra config of a torchsearch search of ``task`` under ``budget``; ``capped``
-    adds the budget's parameter cap."""
+    adds the budget's parameter cap, ``extra`` more overrides."""
     overrides = [
         f"data={task.data}",
         f"data.seed={task.data_seed}",
@@ -81,7 +86,7 @@ def compose_config(
             f"search.options.tournament_size={min(5, population)}",
         ]
     with initialize_config_module("torchsearch.conf", version_base="1.3"):
-        return compose("config", overrides=overrides)
+        return compose("config", overrides=[*overrides, *extra])
 
 
 def load_task_data(task: Task) -> tuple[DataSplits, DictConfig]:
@@ -93,11 +98,14 @@ def load_task_data(task: Task) -> tuple[DataSplits, DictConfig]:
     return splits.to_kind(KIND_OF_PROBLEM[cfg.space.problem]), cfg.space
 
 
-def torchsearch_method(search: str, capped: bool = False) -> Method:
-    """A method running ``torchsearch`` with ``search=<search>`` (and the parameter cap)."""
+def torchsearch_method(
+    search: str, capped: bool = False, extra: tuple[str, ...] = (), name: str | None = None
+) -> Method:
+    """A method running ``torchsearch`` with ``search=<search>`` (and the parameter cap,
+    and ``extra`` overrides), named ``name`` in the tables."""
 
     def run(task: Task, budget: Budget, seed: int) -> MethodResult:
-        cfg = compose_config(task, budget, seed, search, capped)
+        cfg = compose_config(task, budget, seed, search, capped, extra)
         data, space = load_task_data(task)
         with tempfile.TemporaryDirectory(prefix=f"bench-{search}-") as folder:
             run_dir = Path(folder)
@@ -112,7 +120,7 @@ def torchsearch_method(search: str, capped: bool = False) -> Method:
             best = json.loads((run_dir / "best.json").read_text())
             trials = _study_trials(run_dir, best["study"], data, space)
         return MethodResult(
-            method=METHOD_NAMES.get(search, search) + ("-small" if capped else ""),
+            method=name or METHOD_NAMES.get(search, search) + ("-small" if capped else ""),
             task=task.data,
             seed=seed,
             test_accuracy=float(best["test"]["accuracy"]),
@@ -188,6 +196,7 @@ def tpe_fixed_slots(task: Task, budget: Budget, seed: int) -> MethodResult:
         deterministic=True,
     )
     records: list[TrialRecord] = []
+    errors: list[str] = []
     models: dict[int, tuple[torch.nn.Module, int]] = {}
     start = time.perf_counter()
 
@@ -210,7 +219,7 @@ def tpe_fixed_slots(task: Task, budget: Budget, seed: int) -> MethodResult:
             model = build_model(architecture, data.input_spec, data.num_classes, space.problem)
             result = fit(model, data.train, data.validation, hparams, settings)
         except Exception as exc:  # an architecture that does not fit the data scores 0
-            trial.set_user_attr("error", str(exc))
+            errors.append(str(exc))
             return 0.0
         accuracy = float(result.metrics["accuracy"])
         count = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -234,7 +243,7 @@ def tpe_fixed_slots(task: Task, budget: Budget, seed: int) -> MethodResult:
     study.optimize(objective, n_trials=budget.n_trials, timeout=budget.seconds)
     seconds = time.perf_counter() - start
     if not records:
-        failed = f"FAILED: every trial failed, e.g. {study.trials[0].user_attrs.get('error')}"
+        failed = f"FAILED: every trial failed, e.g. {errors[0] if errors else '?'}"
         return MethodResult("tpe-fixed-slots", task.data, seed, 0.0, 0.0, 0, seconds, note=failed)
     chosen = max(records, key=lambda r: r.validation_accuracy)
     model, count = models[chosen.number]
@@ -285,11 +294,6 @@ SEARCH_METHODS: dict[str, Method] = {
 
 
 PLANNED: dict[str, tuple[str, str]] = {
-    "torchsearch-cd without grafting": (
-        "search.grafting",
-        "transfer learning (state-dict grafting) has not landed; coordinate descent trains "
-        "every candidate from scratch, so its row is the without-grafting figure",
-    ),
     "torchsearch-cd + ensemble": ("ensemble", "ensembling of the best trials has not landed"),
     "torchsearch-cd + distillation": ("distill", "distillation has not landed"),
     "scale-out (workers, storage ms per trial)": (

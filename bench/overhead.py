@@ -12,7 +12,8 @@ and the ratios, then a cProfile breakdown of where the extra time goes.
     python bench/overhead.py [--quick]
 
 Models come from ``torchsearch.build_model``; an architecture whose blocks are not installed
-(yet) is trained as stand-in modules of the same shapes (MODEL_SEARCH.md §3), marked ``*``.
+(yet) is trained as stand-in modules of the same shapes (docs/model_search.md,
+"Blocks"), marked ``*``.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ class ProjectResidual(nn.Module):
 
 
 def stand_in_block(name: str, features: int) -> tuple[nn.Module, int]:
-    """A stand-in for catalogue block ``name`` and its output width (MODEL_SEARCH.md §3)."""
+    """A stand-in for catalogue block ``name`` and its output width."""
     if name.startswith("FIXED_OUTPUT_FULLY_CONNECTED_"):
         width = int(name.rsplit("_", 1)[1])
     elif name == "FULLY_CONNECTED":
@@ -261,7 +262,8 @@ def evaluate_versus_validate(model: nn.Module, val: Split) -> tuple[float, float
     def ours() -> None:
         evaluate(model, val)
 
-    for name in ("lightning.pytorch", "lightning.fabric"):  # STACK.md §2
+    # Quiet, as docs/library_notes.md ("Lightning") explains.
+    for name in ("lightning.pytorch", "lightning.fabric"):
         logging.getLogger(name).setLevel(logging.WARNING)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

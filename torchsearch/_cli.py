@@ -3,7 +3,7 @@
 Every setting is a Hydra override (``torchsearch data=csv data.path=train.csv
 search.n_trials=50``); ``torchsearch --help`` lists the config groups. A
 :class:`TorchSearchError` becomes one line on standard error and exit status 1, never a
-traceback (STYLE.md rule 13).
+traceback.
 """
 
 from __future__ import annotations

@@ -1,11 +1,10 @@
 """Entry-point plugin registries, shared by blocks, data sets and search algorithms.
 
-Loading is done in two phases (STYLE.md rule 2): discovery reads the installed
-distributions' metadata for a group without importing anything, then each entry point is
-imported and checked. A plugin that fails to load costs a warning naming its
-distribution, entry point and cause, never the rest of the registry; two distributions
-claiming one name is an error naming both; an unknown name is an error listing the
-closest installed names (STYLE.md rule 3).
+Loading is done in two phases: discovery reads the installed distributions' metadata
+for a group without importing anything, then each entry point is imported and checked.
+A plugin that fails to load costs a warning naming its distribution, entry point and
+cause, never the rest of the registry; two distributions claiming one name is an error
+naming both; an unknown name is an error listing the closest installed names.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """The catalogue as a whole: every installed block builds and trains on each input it takes.
 
-Parametrized over ``list_blocks()``, so blocks from installed plugins are checked too
-(STYLE.md rule 10).
+Parametrized over ``list_blocks()``, so blocks from installed plugins are checked too.
 """
 
 from __future__ import annotations
@@ -19,8 +18,9 @@ from torchsearch import TensorSpec
 from torchsearch.blocks import BlockVariant
 from torchsearch.blocks import get_registry
 
-# The 136 lookup names of Model Search's open-source block.py (MODEL_SEARCH.md §3).
-MODEL_SEARCH_NAMES = frozenset(
+# The 136 lookup names of Model Search's open-source block.py (docs/model_search.md,
+# "Blocks").
+ORIGINAL_NAMES = frozenset(
     [
         "AVERAGE_POOL_2X2",
         "AVERAGE_POOL_4X4",
@@ -202,18 +202,18 @@ def _cases() -> list[tuple[str, InputKind]]:
 
 def test_every_model_search_name_is_registered() -> None:
     assert len(torchsearch.list_blocks()) >= 130
-    missing = MODEL_SEARCH_NAMES - set(torchsearch.list_blocks())
+    missing = ORIGINAL_NAMES - set(torchsearch.list_blocks())
     assert not missing, f"catalogue blocks missing: {sorted(missing)}"
-    for name in MODEL_SEARCH_NAMES:
+    for name in ORIGINAL_NAMES:
         assert torchsearch.block_provider(name).distribution == "torchsearch"
 
 
 def test_torchsearch_provides_model_search_names_and_its_own_additions() -> None:
-    assert len(MODEL_SEARCH_NAMES) == 136
-    assert not MODEL_SEARCH_NAMES & TORCHSEARCH_NAMES
+    assert len(ORIGINAL_NAMES) == 136
+    assert not ORIGINAL_NAMES & TORCHSEARCH_NAMES
     registry = get_registry()
     provided = {n for n in registry.names() if registry.provider(n).distribution == "torchsearch"}
-    assert provided == MODEL_SEARCH_NAMES | TORCHSEARCH_NAMES
+    assert provided == ORIGINAL_NAMES | TORCHSEARCH_NAMES
 
 
 def test_entry_points_match_the_catalogue_modules() -> None:
@@ -251,7 +251,7 @@ def test_block_builds_runs_and_trains(name: str, kind: InputKind) -> None:
         assert output.steps == spec.steps, "sequence blocks keep the number of steps"
 
 
-@pytest.mark.parametrize("name", sorted(MODEL_SEARCH_NAMES))
+@pytest.mark.parametrize("name", sorted(ORIGINAL_NAMES))
 def test_order_flag_matches_model_search(name: str) -> None:
     block = torchsearch.create_block(name)
     dense_like = (

@@ -1,7 +1,7 @@
 """Model Search's dense blocks: the original's widths, residual types, skips and gradients.
 
-The shape table is block_test.py's (MODEL_SEARCH.md §7) with NHWC turned into NCHW; the
-width rules and residual semantics are §3 "Dense (DNN)"; parameter counts are Keras's for
+The shape table is that of Model Search's block_test.py with NHWC turned into NCHW; the
+width rules and residual semantics are the original's; parameter counts are Keras's for
 the same layers.
 """
 
@@ -84,7 +84,7 @@ def test_all_lists_classes_only() -> None:
 
 
 def _expected_settings(name: str) -> tuple[type, dict[str, object]]:
-    """The original's registration of ``name``, read off the name (§3)."""
+    """The original's registration of ``name``, read off the name."""
     if name == "IDENTITY":
         return Identity, {}
     if name == "FULLY_CONNECTED_PYRAMID":

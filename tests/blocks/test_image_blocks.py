@@ -1,6 +1,6 @@
 """Model Search's image and flatten blocks: the original's shapes, 'SAME' maths, gradients.
 
-The shape table is block_test.py's (MODEL_SEARCH.md §7) with NHWC turned into NCHW; the
+The shape table is that of Model Search's block_test.py with NHWC turned into NCHW; the
 parameter counts are Keras's for the same layers; the padding values are worked out by
 hand from TensorFlow's 'SAME' rule. torchsearch's own 1xK batch-norm blocks for 1-D
 signals are checked at the end.
@@ -183,7 +183,7 @@ def test_model_search_shape_table(
         (CONVOLUTION_1X7, (3, 2, 9), (3, 2, 9)),
         (AVERAGE_POOL_4X4, (3, 5, 6), (3, 2, 2)),
         (MAX_POOLING_3X3, (3, 7, 8), (3, 3, 3)),
-        (MAX_POOLING_5X5, (2, 1, 5), (2, 1, 1)),  # Only the width decides (§3 "Pooling").
+        (MAX_POOLING_5X5, (2, 1, 5), (2, 1, 1)),  # Only the width decides, as in the original.
         (DOWNSAMPLE_FLATTEN, (8, 12, 12), (128,)),
         (DOWNSAMPLE_FLATTEN, (3, 5, 9), (24 * 1 * 2,)),
         (DOWNSAMPLE_FLATTEN, (200, 8, 8), (400 * 4 * 4,)),  # Stops above 300 channels.
@@ -331,8 +331,8 @@ def test_initial_values_and_batch_norm_follow_keras() -> None:
 
 @pytest.mark.parametrize("name", ALL)
 def test_registered_blocks_have_batch_norm_as_named_and_named_layers(name: str) -> None:
-    # Model Search registers every block without batch norm (§10); only the _BN additions
-    # have it.
+    # Model Search registers every conv block without batch norm (docs/model_search.md,
+    # "Blocks"); only the _BN additions have it.
     module, _ = VARIANTS[name]().build(TensorSpec.image(10, 8, 8))
     has_bn = any(isinstance(m, nn.BatchNorm2d) for m in module.modules())
     assert has_bn is (name in BN_1D_NAMES)

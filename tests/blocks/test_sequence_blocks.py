@@ -1,8 +1,9 @@
 """Model Search's sequence blocks: RNN, Conv1D, LSTM, BiLSTM and SVDF.
 
-The shape table is block_test.py's (MODEL_SEARCH.md §7); the SVDF numbers are the golden
+The shape table is that of Model Search's block_test.py; the SVDF numbers are the golden
 values of svdf_conv_test.py and svdf_cell_test.py, reproduced with the same weights; the
-§10 fixes (BiLSTM alignment) and the handling of ``lengths`` are checked as behaviour.
+deliberate fixes (BiLSTM alignment) and the handling of ``lengths`` are checked as
+behaviour (docs/model_search.md, "Deliberate differences").
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def test_all_lists_classes_only(module: object) -> None:
 
 
 def _expected_settings(name: str) -> tuple[type, dict[str, object]]:
-    """The original's registration of ``name``, read off the name (§3)."""
+    """The original's registration of ``name``, read off the name."""
     if name == "TUNABLE_SVDF":
         return TunableSvdf, {}
     if match := re.fullmatch(r"SVDF_(CELL|CONV)_(\d+)_(\d+)_(\d+)(?:_(\d+))?", name):
@@ -248,9 +249,9 @@ def _mirror_directions(lstm: nn.LSTM) -> None:
 
 
 def test_bilstm_halves_are_aligned_in_time() -> None:
-    # MODEL_SEARCH.md §10: the original leaves the backward half reversed. Here, with equal
-    # weights in both directions, reversing each sequence swaps the two halves step for
-    # step; with the original's layout the halves would also be mirrored in time.
+    # The original leaves the backward half reversed. Here, with equal weights in both
+    # directions, reversing each sequence swaps the two halves step for step; with the
+    # original's layout the halves would also be mirrored in time.
     torch.manual_seed(0)
     module, _ = BI_LSTM_128(output_size=6).build(TensorSpec.sequence(4))
     _mirror_directions(module.lstm)
@@ -313,7 +314,7 @@ def test_recurrent_initial_values_follow_keras() -> None:
 
 
 def test_recurrent_dense_is_linear_as_in_the_original() -> None:
-    # MODEL_SEARCH.md §10: kernel 1 gets no ReLU; kept (see Conv1D's docstring).
+    # As in the original, kernel 1 gets no ReLU; kept (see Conv1D's docstring).
     module, _ = RECURRENT_DENSE_64(output_size=4).build(TensorSpec.sequence(3))
     x = torch.randn(2, 5, 3)
     expected = x @ module.conv.weight[:, :, 0].T + module.conv.bias

@@ -64,7 +64,9 @@ def trials_in(run_dir: Path, study: str | None = None) -> Sequence[optuna.trial.
         if not studies:
             return []
         return optuna.load_study(study_name=study or studies[0], storage=storage).trials
-    except sqlalchemy.exc.OperationalError as exc:
-        if "no such table" in str(exc):
+    except (sqlalchemy.exc.OperationalError, optuna.exceptions.StorageInternalError) as exc:
+        # Optuna wraps the driver's error; the worker may be half way through creating
+        # the tables (``version_info`` is among the last).
+        if any("no such table" in str(e) for e in (exc, exc.__cause__, exc.__context__)):
             return []
         raise

@@ -186,3 +186,53 @@ def test_the_same_seed_gives_the_same_trials(make_config, tmp_path: Path) -> Non
             [(t.value, t.user_attrs["architecture"]) for t in trials_in(tmp_path / folder)]
         )
     assert values[0] == values[1]
+
+
+def test_a_trial_killed_mid_training_is_failed_and_retried_by_the_next_run(
+    tmp_path: Path,
+) -> None:
+    # Heartbeats every second, dead after 2 s without one; trials long enough (30 epochs)
+    # that the kill lands inside one.
+    beats = ("storage.heartbeat_interval=1", "storage.grace_period=2")
+    args = [
+        sys.executable,
+        "-m",
+        "torchsearch",
+        f"hydra.run.dir={tmp_path}",
+        *FAST,
+        *beats,
+        "trainer.max_epochs=30",
+        "search.n_trials=100000",
+    ]
+    worker = subprocess.Popen(
+        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=OUTSIDE_SOURCE_TREE
+    )
+    deadline = time.monotonic() + 180
+    running: list[int] = []
+    while time.monotonic() < deadline:
+        trials = trials_in(tmp_path)
+        if any(t.state is TrialState.COMPLETE for t in trials):
+            running = [t.number for t in trials if t.state is TrialState.RUNNING]
+            # Built (its record has a size), so all its hyperparameters are drawn.
+            if running and "parameters" in trials[running[0]].user_attrs:
+                break
+        time.sleep(0.1)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    assert running, "no trial was running when the worker was killed"
+    killed = running[0]
+    before = trials_in(tmp_path)[killed]
+    time.sleep(3)  # past the grace period
+    budget = sum(t.state is TrialState.COMPLETE for t in trials_in(tmp_path)) + 1
+    result = run_cli(tmp_path, *beats, "trainer.max_epochs=30", f"search.n_trials={budget}")
+    assert result.returncode == 0, result.stderr
+    trials = trials_in(tmp_path)
+    assert trials[killed].state is TrialState.FAIL
+    retries = [t for t in trials if t.system_attrs.get("failed_trial") == killed]
+    assert len(retries) == 1 and retries[0].state is TrialState.COMPLETE
+    assert (
+        retries[0].user_attrs["architecture"]["towers"]
+        == (before.user_attrs["architecture"]["towers"])
+    )
+    assert retries[0].params == before.params
+    assert not any(t.state is TrialState.RUNNING for t in trials)

@@ -21,9 +21,7 @@ FULL_STEPS, HALF_STEPS = 34, 17
 def test_snapshot_children_start_from_their_parent_and_train_less(
     make_config, tmp_path: Path, capsys
 ) -> None:
-    config = make_config(
-        "transfer=snapshot", "transfer.steps_fraction=0.5", "search.n_trials=6"
-    )
+    config = make_config("transfer=snapshot", "transfer.steps_fraction=0.5", "search.n_trials=6")
     run_search(config, tmp_path)
     records = [read_completed(t) for t in trials_in(tmp_path)]
     assert all(r is not None for r in records) and len(records) == 6

@@ -1,8 +1,8 @@
 """Fixtures for the search tests: an in-memory registry and a scripted ``random.Random``.
 
-The registry holds a few of Model Search's block names (MODEL_SEARCH.md §3) as tiny
-blocks that only say whether they are conv-like or a flatten, which is all the search
-logic reads; ``test_search_catalogue.py`` checks that the real catalogue agrees.
+The registry holds a few of Model Search's block names as tiny blocks that only say
+whether they are conv-like or a flatten, which is all the search logic reads;
+``test_search_catalogue.py`` checks that the real catalogue agrees.
 """
 
 from __future__ import annotations

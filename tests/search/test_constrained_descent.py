@@ -1,4 +1,4 @@
-"""Constrained coordinate descent (MODEL_SEARCH.md §4.3), from search/constrained_descent_test.
+"""Constrained coordinate descent, from Model Search's search/constrained_descent_test.
 
 Model Search patches ``numpy.random.randint`` to return 2; here a scripted ``random.Random``
 returns index 2 for every draw: the new block is the third search block
@@ -119,7 +119,7 @@ def test_cnn_tower_gets_reductions_after_each_cell_then_the_flatten(
 
 
 def test_allowed_depth_is_net_of_reductions_and_of_a_cnn_flatten() -> None:
-    # §4.3: allowed - allowed // cell. With maximum_depth 11 and cells of 4: 11 - 2 = 9.
+    # allowed - allowed // cell. With maximum_depth 11 and cells of 4: 11 - 2 = 9.
     assert cell_allowed_depth(_settings(), 1000) == 9
     assert cell_allowed_depth(_settings(replicate_cell=True), 0) == 9
     # Deliberate change: a CNN's flatten counts, so 9 blocks + 2 reductions + flatten

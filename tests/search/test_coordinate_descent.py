@@ -1,4 +1,4 @@
-"""Adaptive coordinate descent (MODEL_SEARCH.md §4.2), ported from search/coordinate_descent_test.
+"""Adaptive coordinate descent, ported from Model Search's search/coordinate_descent_test.
 
 Model Search's tests mock every parent's architecture as enum ids [1, 2, 3, 4]; here they
 are the names of those ids (FIXED_CHANNEL_CONVOLUTION_16/32/64, CONVOLUTION_3X3).

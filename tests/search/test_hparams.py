@@ -1,8 +1,8 @@
 """The hyperparameter space: Model Search's oracle space as ordinary Optuna params.
 
-MODEL_SEARCH.md §2 rows 7 and 12: the space follows the learning spec's switches, tunable
-blocks add ``<BLOCKNAME>_<name>`` params, and TPE draws them with distributions that never
-change within a study (STACK.md §1).
+The space follows the learning spec's switches, tunable blocks add ``<BLOCKNAME>_<name>``
+params, and TPE draws them with distributions that never change within a study
+(docs/model_search.md, "Hyperparameters").
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def test_bad_configs_are_config_errors(learning: dict[str, Any], message: str) -
 
 
 def study_of(tmp_path: Path, storage: str = "sqlite", **settings: Any) -> optuna.Study:
-    """A study on a file-backed storage: SQLite, or the faster journal file (STACK.md §1)."""
+    """A study on a file-backed storage: SQLite, or the faster journal file."""
     blocks = settings.pop("blocks", TOY_DENSE_BLOCKS)
     sampler = RandomArchitectureSampler(
         SearchSettings(blocks=blocks, problem="dnn", **settings),

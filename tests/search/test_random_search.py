@@ -1,4 +1,4 @@
-"""Non-adaptive random search (MODEL_SEARCH.md §4.4), ported from search/identity_test.
+"""Non-adaptive random search, ported from Model Search's search/identity_test.
 
 Model Search's Identity returns the oracle's ``initial_architecture``, CNN-reordered; here
 the tower is drawn by the search, so the test scripts the draws to get the same tower.

@@ -1,7 +1,7 @@
 """The samplers with ask and tell on file-backed storages: search, suggestions, workers.
 
 No mocks: each test runs a real Optuna study on SQLite or a journal file, with a fake
-objective standing in for training (DESIGN.md, "The loop").
+objective standing in for training (docs/architecture.md, "The loop").
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def test_suggestions_come_first_in_order_across_two_workers(
     proposals = [prepare_trial(t, SPACE, registry) for _, t in asked]
     assert [t.number for _, t in asked] == [0, 1, 2, 3]
     assert [p.architecture.blocks for p in proposals[:3]] == [
-        (CONV, PRF, FC128),  # CNN order (MODEL_SEARCH.md §2 row 9)
+        (CONV, PRF, FC128),  # CNN order
         (C16, C16, PRF),
         (CONV, PRF, FC),
     ]

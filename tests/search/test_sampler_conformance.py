@@ -1,7 +1,7 @@
 """The built-in searchers pass the conformance suite that searcher plugins subclass.
 
 ``torchsearch.testing.ArchitectureSamplerTests`` runs each sampler with ask and tell on
-file-backed SQLite and journal storages (STYLE.md rule 9).
+file-backed SQLite and journal storages.
 """
 
 from __future__ import annotations

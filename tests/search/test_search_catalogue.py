@@ -1,8 +1,8 @@
 """The search against the installed catalogue, once it holds Model Search's CNN blocks.
 
 Checks that the tiny blocks of the other search tests are classified as the real ones are
-(conv-like, dense or flatten), and runs the default CNN search (cnn_config.pbtxt,
-MODEL_SEARCH.md §2c) on the real registry. Skipped while the catalogue is incomplete.
+(conv-like, dense or flatten), and runs the default CNN search (Model Search's
+cnn_config.pbtxt) on the real registry. Skipped while the catalogue is incomplete.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from torchsearch.search import propose_coordinate_descent
 from torchsearch.space import Architecture
 from torchsearch.space import fix_architecture_order
 
-# blocks_to_use of Model Search's cnn_config.pbtxt (MODEL_SEARCH.md §2c).
+# blocks_to_use of Model Search's cnn_config.pbtxt.
 CNN_CONFIG_BLOCKS = (
     *(f"FIXED_CHANNEL_CONVOLUTION_{c}" for c in (16, 32, 64, 96, 120)),
     *(f"CONVOLUTION_{k}" for k in ("3X3", "5X5", "1X3", "1X5", "1X7", "3X1", "5X1", "7X1")),

@@ -1,7 +1,7 @@
-"""The depth schedule and the mutators (Model Search's search/common_test, MODEL_SEARCH.md §7).
+"""The depth schedule and the mutators (Model Search's search/common_test).
 
-Plus the mutators' contract (STYLE.md rule 7): inputs are never changed, a flatten block is
-never replaced, and a tower with nothing to replace raises.
+Plus the mutators' contract: inputs are never changed, a flatten block is never
+replaced, and a tower with nothing to replace raises.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Ranking completed trials and choosing a parent from the beam (MODEL_SEARCH.md §4.2)."""
+"""Ranking completed trials and choosing a parent from the beam."""
 
 from __future__ import annotations
 

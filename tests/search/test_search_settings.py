@@ -68,7 +68,7 @@ def test_unknown_blocks_are_named_with_close_matches(registry: BlockRegistry) ->
 
 @pytest.mark.parametrize("problem", ["cnn", "dnn"])
 def test_flatten_blocks_cannot_be_search_blocks(problem: str, registry: BlockRegistry) -> None:
-    # MODEL_SEARCH.md §10 "Flatten guard": the original meant to refuse them.
+    # The original meant to refuse them (docs/model_search.md, "Deliberate differences").
     settings = SearchSettings(blocks=(FC, "DOWNSAMPLE_FLATTEN"), problem=problem)
     with pytest.raises(ConfigError, match=r"flatten block\(s\) \['DOWNSAMPLE_FLATTEN'\]"):
         propose_coordinate_descent(settings, [], random.Random(0), registry)

@@ -68,7 +68,7 @@ def test_rnn_last_reads_the_last_valid_step() -> None:
     assert out.shape == (N, C)
     noisy = x.clone()
     for n, length in enumerate(lengths.tolist()):
-        noisy[n, length:] = 100.0  # padding must not matter (MODEL_SEARCH.md §10 fix)
+        noisy[n, length:] = 100.0  # padding must not matter (the rnn_last fix)
     torch.testing.assert_close(model(noisy, lengths), out)
     # Each row equals the model run on the unpadded sequence alone.
     for n, length in enumerate(lengths.tolist()):

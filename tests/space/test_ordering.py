@@ -1,6 +1,7 @@
 """The CNN ordering rule and growth, ported from Model Search's architecture_utils_test.
 
-MODEL_SEARCH.md §2 row 9 and §7 (the ``fix_architecture_order`` table).
+Includes its ``fix_architecture_order`` table (docs/model_search.md, "Architectures and
+the CNN order").
 """
 
 from __future__ import annotations

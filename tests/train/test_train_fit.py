@@ -75,9 +75,9 @@ def test_max_epochs_is_exact(
 def test_parameter_scaled_steps_follow_model_search(
     max_steps: int, maximum_depth: int, depth: int, expected: int
 ) -> None:
-    # MODEL_SEARCH.md §2 row 28: increment = max(S // (d * max(S // D, 1)), 1).
+    # Model Search's increment = max(S // (d * max(S // D, 1)), 1).
     assert parameter_scaled_steps(max_steps, depth, maximum_depth) == expected
-    assert parameter_scaled_steps(10000, 3, 10) == 3334  # the reference's example
+    assert parameter_scaled_steps(10000, 3, 10) == 3334  # Model Search's example
 
 
 def test_fit_trains_the_scaled_number_of_steps(

@@ -52,7 +52,7 @@ def test_staircase_decay_and_warmup_set_each_steps_rate(
 
 
 def test_the_schedule_runs_on_the_scaled_global_step() -> None:
-    # Parameter-scaled training advances the global step by the increment (§2 row 28).
+    # Parameter-scaled training advances the global step by the increment.
     hparams = Hyperparameters(exponential_decay_rate=0.5, exponential_decay_steps=10)
     assert [learning_rate_factor(k, hparams, step_increment=3) for k in (0, 3, 4, 7)] == [
         1.0,

@@ -38,7 +38,8 @@ def test_default_trainer_is_one_silent_device(capfd: pytest.CaptureFixture[str])
 
 
 def test_ddp_takes_devices_and_nodes_from_torchrun(monkeypatch: pytest.MonkeyPatch) -> None:
-    # STACK.md §2: devices=LOCAL_WORLD_SIZE and num_nodes=WORLD_SIZE // LOCAL_WORLD_SIZE.
+    # devices=LOCAL_WORLD_SIZE and num_nodes=WORLD_SIZE // LOCAL_WORLD_SIZE
+    # (docs/library_notes.md, "Lightning").
     for name, value in TORCHRUN_RANK_3_OF_4.items():
         monkeypatch.setenv(name, value)
     trainer = make_trainer(TrainSettings(strategy="ddp", accelerator="cpu", devices=8))

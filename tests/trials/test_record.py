@@ -1,7 +1,8 @@
 """The trial record: user attributes written by the sampler and the driver, read back by
 the search and the report.
 
-Every test uses a file-backed storage, where user attributes must be JSON (STACK.md §1).
+Every test uses a file-backed storage, where user attributes must be JSON
+(docs/library_notes.md, "Optuna").
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A :class:`Block` is a small, picklable description of a layer family with fixed 
 (``CONVOLUTION_3X3`` is ``Convolution(kernel_size=3)``). Given the shape of its input it
 builds the ``nn.Module`` that does the work and says what shape comes out, so a whole
 architecture can be checked and sized before a single tensor flows. This mirrors
-Model Search's ``Block`` (MODEL_SEARCH.md §2 row 6) with TensorFlow's lazily shaped
+Model Search's ``Block`` (docs/model_search.md, "Blocks") with TensorFlow's lazily shaped
 layers replaced by explicit shape inference.
 """
 
@@ -189,7 +189,8 @@ class Block(abc.ABC):
     - ``input_kinds``: the :class:`InputKind` values the block accepts.
     - ``is_input_order_important``: ``True`` for blocks that read spatial or temporal
       structure (convolutions, pooling, recurrent layers). In a CNN they go before the
-      single flatten block; dense blocks go after it (MODEL_SEARCH.md §2 row 9).
+      single flatten block; dense blocks go after it (docs/model_search.md,
+      "Architectures and the CNN order").
     - ``is_flatten`` (optional, default ``False``): the block turns an image into a flat
       vector; a CNN tower holds exactly one.
 
@@ -197,7 +198,7 @@ class Block(abc.ABC):
     where ``lengths`` is a ``N`` tensor of valid steps or ``None``; other modules are
     called as ``module(x)``.
 
-    A tunable block (Model Search's ``requires_hparams``, §2 row 7) returns its
+    A tunable block (Model Search's ``requires_hparams``) returns its
     :meth:`hyperparameters`; the search tunes them under the prefix ``<BLOCKNAME>_`` and
     :meth:`build` receives the chosen values without the prefix. Every hyperparameter
     has a default, so a tunable block also builds with no hyperparameters at all.

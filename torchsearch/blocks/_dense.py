@@ -1,6 +1,6 @@
 """Model Search's dense (DNN) blocks in PyTorch: fully connected layers and their variants.
 
-Ported from the original ``block.py`` (MODEL_SEARCH.md §3 "Dense (DNN)") so that a DNN
+Ported from the original ``block.py`` (docs/model_search.md, "Blocks") so that a DNN
 architecture in Model Search's vocabulary builds the same layers with the same widths
 (``FULLY_CONNECTED`` keeps the input width within its caps, the residual variants
 slice, pad, concatenate or project the input). As in the image blocks, layers start from
@@ -84,7 +84,7 @@ def _apply_batch_norm(bn: nn.BatchNorm1d, x: Tensor) -> Tensor:
 
 
 class ResidualConnectionType(str, enum.Enum):
-    """How :class:`FullyConnected` joins its input ``x`` and output ``f(x)`` (§3)."""
+    """How :class:`FullyConnected` joins its input ``x`` and output ``f(x)``."""
 
     NONE = "none"
     """``f(x)``."""
@@ -235,7 +235,7 @@ class _DenseBlock(Block):
 
 
 class FullyConnected(_DenseBlock):
-    """A dense layer about as wide as its input, §3 ``FullyConnectedBlock``.
+    """A dense layer about as wide as its input, the original ``FullyConnectedBlock``.
 
     The width is ``max(min(cap, in_features), 2)``, where ``cap`` is ``max_output_size``,
     lowered to ``max_number_of_parameters // in_features`` when that is set.
@@ -288,7 +288,7 @@ class FullyConnected(_DenseBlock):
 
 
 class FullyConnectedPyramid(_DenseBlock):
-    """A dense layer half as wide as its input, §3 ``FullyConnectedPyramidBlock``.
+    """A dense layer half as wide as its input, the original ``FullyConnectedPyramidBlock``.
 
     The width is ``min(cap, max(in_features // 2, 2))``, with ``cap`` as in
     :class:`FullyConnected`. Applied per step to a sequence (see :class:`_DenseBlock`).
@@ -321,7 +321,7 @@ class FullyConnectedPyramid(_DenseBlock):
 
 
 class FixedOutputFullyConnected(_DenseBlock):
-    """A dense layer of ``output_size`` units and ReLU, §3 ``FixedOutputFullyConnectedBlock``.
+    """A dense layer of ``output_size`` units and ReLU (``FixedOutputFullyConnectedBlock``).
 
     Applied per step to a sequence (see :class:`_DenseBlock`).
 
@@ -338,7 +338,7 @@ class FixedOutputFullyConnected(_DenseBlock):
 
 
 class LowRank(_DenseBlock):
-    """A dense layer whose kernel has rank ``kernel_rank``, §3 ``LowRankLayerBlock``.
+    """A dense layer whose kernel has rank ``kernel_rank`` (``LowRankLayerBlock``).
 
     The output keeps the input width (of the flattened input for an image). Applied per
     step to a sequence (see :class:`_DenseBlock`).
@@ -358,7 +358,7 @@ class LowRank(_DenseBlock):
 
 
 class Bottleneck(_DenseBlock):
-    """Down to ``projection_size`` and back up, both with ReLU, §3 ``BottleNeckBlock``.
+    """Down to ``projection_size`` and back up, both with ReLU (``BottleNeckBlock``).
 
     The output keeps the input width (of the flattened input for an image). Applied per
     step to a sequence (see :class:`_DenseBlock`).
@@ -380,7 +380,7 @@ class Bottleneck(_DenseBlock):
 
 
 class Identity(Block):
-    """Passes its input through unchanged, whatever its kind (§3 ``IdentityBlock``).
+    """Passes its input through unchanged, whatever its kind (``IdentityBlock``).
 
     Model Search uses it as the "no block" choice of Bayesian-optimisation searches.
     """
@@ -395,7 +395,7 @@ class Identity(Block):
 
 
 # --------------------------------------------------------------------------- lookup names
-# The original's registrations (MODEL_SEARCH.md §3 "Dense (DNN)").
+# The original's registrations.
 
 _FORCE = ResidualConnectionType.FORCE_MATCH_SHAPES
 _CONCAT = ResidualConnectionType.CONCAT

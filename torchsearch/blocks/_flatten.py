@@ -1,6 +1,6 @@
 """Model Search's flatten blocks: the one place a CNN tower turns images into vectors.
 
-Ported from the original ``block.py`` (MODEL_SEARCH.md §3 "Flatten / plate reduction").
+Ported from the original ``block.py`` (docs/model_search.md, "Blocks").
 A CNN tower has exactly one of these between its conv blocks and its dense blocks
 (``is_flatten``); ``PLATE_REDUCTION_FLATTEN`` is the one inserted when a tower has none.
 The blocks are order N (``is_input_order_important = False``), as in the original.
@@ -72,7 +72,7 @@ class _FlattenBlock(Block):
 
 
 class Flatten(_FlattenBlock):
-    """Flattens an image to ``C * H * W`` features; a flat input passes unchanged (§3).
+    """Flattens an image to ``C * H * W`` features; a flat input passes unchanged.
 
     The features come in ``C, H, W`` order where the NHWC original has ``H, W, C``: the
     same values, permuted, which the dense layer that follows does not care about.
@@ -89,7 +89,7 @@ class Flatten(_FlattenBlock):
 
 
 class PlateReductionFlatten(_FlattenBlock):
-    """The mean of each channel over the plate, ``C`` features out (§3).
+    """The mean of each channel over the plate, ``C`` features out.
 
     The default flatten of a CNN tower; a flat input passes unchanged, as in the original.
     """
@@ -108,8 +108,8 @@ class DownsampleFlatten(_FlattenBlock):
     """Strided convs, each doubling the channels, until the plate is small; then a flatten.
 
     Convs (each followed by a ReLU) are added while the smaller side of the plate is at
-    least ``kernel_size`` and the channels are at most 300 (§3). Each conv has
-    ``min(2 * C, max_channels)`` output channels and ``'SAME'`` padding.
+    least ``kernel_size`` and the channels are at most 300, as in the original. Each conv
+    has ``min(2 * C, max_channels)`` output channels and ``'SAME'`` padding.
 
     Args:
         kernel_size: the convs' kernel, and the plate side below which they stop.
@@ -156,7 +156,7 @@ class DownsampleFlatten(_FlattenBlock):
 
 
 # --------------------------------------------------------------------------- lookup names
-# The original's registrations (MODEL_SEARCH.md §3).
+# The original's registrations.
 
 FLATTEN = BlockVariant(Flatten)
 PLATE_REDUCTION_FLATTEN = BlockVariant(PlateReductionFlatten)

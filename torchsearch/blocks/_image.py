@@ -1,10 +1,10 @@
 """Image (CNN) blocks: Model Search's convolutions, pools and residual units in PyTorch,
 and torchsearch's batch-norm 1xK convolutions for 1-D signals (the last section).
 
-Ported from the original ``block.py`` (MODEL_SEARCH.md §3) so that a CNN architecture in
-Model Search's vocabulary builds the same layers here, channels first (``N, C, H, W``)
-where the original is NHWC, with exactly its output shapes. Kept from TensorFlow on
-purpose: ``'SAME'`` padding for any kernel, stride and dilation (output
+Ported from the original ``block.py`` (docs/model_search.md, "Blocks") so that a CNN
+architecture in Model Search's vocabulary builds the same layers here, channels first
+(``N, C, H, W``) where the original is NHWC, with exactly its output shapes. Kept from
+TensorFlow on purpose: ``'SAME'`` padding for any kernel, stride and dilation (output
 ``ceil(size / stride)``, an odd cell of padding at the bottom or right; torch's
 ``padding="same"`` refuses strides above one), average pools that leave padding out of
 the average, and Keras's initial values (Glorot-uniform kernels, zero biases) and batch
@@ -64,7 +64,7 @@ __all__ = [
 
 
 class _ImageBlock(Block):
-    """A block on ``N, C, H, W`` images, placed before the flatten (order Y in §3)."""
+    """A block on ``N, C, H, W`` images, placed before the flatten."""
 
     input_kinds = frozenset({InputKind.IMAGE})
     is_input_order_important = True
@@ -99,7 +99,7 @@ class _ConvBlock(_ImageBlock):
 
 
 class FixedChannelConvolution(_ConvBlock):
-    """Conv to ``num_filters`` channels, e.g. a CNN's first layer (§3 "Fixed-channel conv").
+    """Conv to ``num_filters`` channels, e.g. a CNN's first layer.
 
     Args:
         num_filters: output channels.
@@ -129,7 +129,7 @@ class FixedChannelConvolution(_ConvBlock):
 
 
 class Convolution(_ConvBlock):
-    """Conv keeping channels and plate (§3 "Conv (channels kept)").
+    """Conv keeping channels and plate.
 
     Args:
         kernel_size: an int or ``(height, width)``, e.g. ``(1, 7)``.
@@ -149,13 +149,13 @@ class Convolution(_ConvBlock):
 
 
 class IncreaseChannels(Convolution):
-    """Conv doubling the channels on the same plate (§3 "Increase channels")."""
+    """Conv doubling the channels on the same plate."""
 
     channel_factor: ClassVar[int] = 2
 
 
 class DownsampleConvolution(_ConvBlock):
-    """Strided conv doubling the channels (§3 "Downsample").
+    """Strided conv doubling the channels.
 
     Args:
         kernel_size: an int or ``(height, width)``.
@@ -178,7 +178,7 @@ class DownsampleConvolution(_ConvBlock):
 
 
 class DilatedConvolution(_ConvBlock):
-    """Dilated conv keeping channels and plate (§3 "Dilated conv").
+    """Dilated conv keeping channels and plate.
 
     Args:
         kernel_size: an int or ``(height, width)``.
@@ -206,7 +206,7 @@ class _Pool(_ImageBlock):
     layer: ClassVar[type[_SamePool2d]]
 
     def _pool(self, channels: int, height: int, width: int, size: int) -> BuiltBlock:
-        # §3 "Pooling": the original tests dim 2 of NHWC, the width only, so an image
+        # As in the original, which tests dim 2 of NHWC, the width only: an image
         # with a short height but a wide enough width is still pooled.
         if width < size:
             return BuiltBlock(nn.Identity(), TensorSpec.image(channels, height, width))
@@ -215,7 +215,7 @@ class _Pool(_ImageBlock):
 
 
 class AveragePool(_Pool):
-    """Average pooling of window and stride ``kernel_size``, ``'SAME'`` padding (§3)."""
+    """Average pooling of window and stride ``kernel_size``, ``'SAME'`` padding."""
 
     layer = SameAvgPool2d
 
@@ -228,7 +228,7 @@ class AveragePool(_Pool):
 
 
 class MaxPooling(_Pool):
-    """Max pooling of window and stride ``pool_size``, ``'SAME'`` padding (§3)."""
+    """Max pooling of window and stride ``pool_size``, ``'SAME'`` padding."""
 
     layer = SameMaxPool2d
 
@@ -241,7 +241,7 @@ class MaxPooling(_Pool):
 
 
 class ResNet(_ImageBlock):
-    """Two convs with a skip connection, a :class:`ResidualUnit` (§3 "Residual CNN").
+    """Two convs with a skip connection, a :class:`ResidualUnit`.
 
     Args:
         kernel_size: an int or ``(height, width)``.
@@ -259,7 +259,7 @@ class ResNet(_ImageBlock):
 
 
 class DualResNet(_ImageBlock):
-    """Two halved two-conv branches added to the input, a :class:`DualResidualUnit` (§3).
+    """Two halved two-conv branches added to the input, a :class:`DualResidualUnit`.
 
     Args:
         kernel_size: an int or ``(height, width)``.
@@ -275,7 +275,7 @@ class DualResNet(_ImageBlock):
 
 
 class GeneralBlock(_ImageBlock):
-    """The inception-like :class:`GeneralUnit`: ``5 * (C // 5)`` channels out (§3).
+    """The inception-like :class:`GeneralUnit`: ``5 * (C // 5)`` channels out.
 
     A no-op below 6 channels, where ``C // 5`` would leave the branches empty.
 
@@ -299,8 +299,8 @@ class GeneralBlock(_ImageBlock):
 
 
 # --------------------------------------------------------------------------- lookup names
-# The original's registrations (MODEL_SEARCH.md §3). Batch norm is off in all of them, a
-# quirk of the original (§10) kept so that the names mean the same layers.
+# The original's registrations. Batch norm is off in all of them, a quirk of the original
+# kept so that the names mean the same layers (docs/model_search.md, "Blocks").
 
 FIXED_CHANNEL_CONVOLUTION_16 = BlockVariant(FixedChannelConvolution, num_filters=16)
 FIXED_CHANNEL_CONVOLUTION_32 = BlockVariant(FixedChannelConvolution, num_filters=32)

@@ -1,5 +1,5 @@
 """The torch layers behind the image blocks: TensorFlow-style 'SAME' convolutions and pools,
-and the residual, dual-residual and inception-like units (MODEL_SEARCH.md §3).
+and the residual, dual-residual and inception-like units of Model Search's catalogue.
 
 Kept apart from ``_image`` (the Block classes and their lookup names) so that each module
 has one job; ``_flatten`` builds DOWNSAMPLE_FLATTEN from the same convolution.
@@ -210,7 +210,7 @@ class GeneralUnit(nn.Module):
     A 1x1 ``reduce`` then ReLU (then ``bn``) feeds four branches: two
     :class:`TwoConvBranch`, an average pool → conv and a max pool → conv (pools of stride
     1). Their outputs and the *pre-activation* reduction are concatenated in that order
-    and pass a ReLU: ``5 * width`` channels (MODEL_SEARCH.md §3 "Inception-like").
+    and pass a ReLU: ``5 * width`` channels, as in the original ``GeneralBlock``.
     """
 
     def __init__(self, channels: int, kernel_size: Pair, apply_batch_norm: bool = False) -> None:

@@ -1,10 +1,10 @@
 """Model Search's sequence blocks in PyTorch: simple RNN, Conv1D ("recurrent dense"), LSTMs.
 
-Ported from the original ``block.py`` (MODEL_SEARCH.md §3 "Simple RNN", "Conv1D",
-"LSTM") for ``N, T, F`` (batch-first) sequences. Every block here reads the order of the
-steps (order Y), keeps ``T``, and takes the optional ``lengths`` of the valid steps
-(``uses_lengths``): recurrences run on packed sequences, so padded steps never reach a
-valid one, and every padded output step is zero. The original ignores ``lengths`` in
+Ported from the original ``block.py`` (docs/model_search.md, "Blocks") for ``N, T, F``
+(batch-first) sequences. Every block here reads the order of the steps (order Y), keeps
+``T``, and takes the optional ``lengths`` of the valid steps (``uses_lengths``):
+recurrences run on packed sequences, so padded steps never reach a valid one, and every
+padded output step is zero. The original ignores ``lengths`` in
 these blocks; honouring them only changes what padding could leak.
 
 Layers start from Keras's initial values (Glorot-uniform input kernels, orthogonal
@@ -154,10 +154,10 @@ class LstmLayer(_SkipSequence):
         _keras_recurrent_init(self.lstm, forget_bias=True)
 
     def forward(self, x: Tensor, lengths: Tensor | None = None) -> Tensor:
-        # MODEL_SEARCH.md §10 "BiLSTM backward output": the original concatenates the
-        # go_backwards output without reversing it back, so its step t holds the backward
-        # state of step T-1-t. torch's bidirectional LSTM aligns both directions in time
-        # (and starts the backward pass at each sequence's last valid step): fixed.
+        # The original concatenates the go_backwards output without reversing it back,
+        # so its step t holds the backward state of step T-1-t. torch's bidirectional LSTM
+        # aligns both directions in time (and starts the backward pass at each sequence's
+        # last valid step): fixed (docs/model_search.md, "Deliberate differences").
         return self._finish(x, _run_packed(self.lstm, x, lengths), lengths)
 
 
@@ -240,21 +240,21 @@ class _RecurrentBlock(_SequenceBlock):
 
 
 class SimpleRnn(_RecurrentBlock):
-    """A simple (tanh) RNN returning every step, §3 ``RnnBlock``."""
+    """A simple (tanh) RNN returning every step, the original ``RnnBlock``."""
 
     def _build(self, in_features: int) -> tuple[nn.Module, int]:
         return SimpleRnnLayer(in_features, self.output_size, self.skip), self.output_size
 
 
 class Conv1D(_SequenceBlock):
-    """A 1-D convolution over time, §3 ``Conv1DBlock`` (``RECURRENT_DENSE_*``, ``CONV1D_*``).
+    """A 1-D convolution over time: ``RECURRENT_DENSE_*``, ``CONV1D_*`` (``Conv1DBlock``).
 
-    MODEL_SEARCH.md §10 "RECURRENT_DENSE_* are linear": the original applies ReLU only
-    when ``kernel_size > 1``, so the kernel-1 ``RECURRENT_DENSE_*`` blocks are linear.
-    Kept on purpose: the condition is explicit in the original (not an omission), the
-    searches it published ran with these linear per-step projections, and a linear block
-    between nonlinear sequence blocks is a legitimate choice (e.g. a width change).
-    ``activation="relu"`` turns the ReLU on for any kernel.
+    The original applies ReLU only when ``kernel_size > 1``, so the kernel-1
+    ``RECURRENT_DENSE_*`` blocks are linear. Kept on purpose (docs/model_search.md,
+    "Deliberate differences"): the condition is explicit in the original (not an
+    omission), the searches it published ran with these linear per-step projections, and
+    a linear block between nonlinear sequence blocks is a legitimate choice (e.g. a width
+    change). ``activation="relu"`` turns the ReLU on for any kernel.
 
     Args:
         output_size: output channels.
@@ -301,17 +301,17 @@ class Conv1D(_SequenceBlock):
 
 
 class Lstm(_RecurrentBlock):
-    """An LSTM returning every step, §3 ``LSTMBlock``."""
+    """An LSTM returning every step, the original ``LSTMBlock``."""
 
     def _build(self, in_features: int) -> tuple[nn.Module, int]:
         return LstmLayer(in_features, self.output_size, skip=self.skip), self.output_size
 
 
 class BidirectionalLstm(_RecurrentBlock):
-    """Forward and backward LSTMs concatenated, ``2 * output_size`` wide, §3.
+    """Forward and backward LSTMs concatenated, ``2 * output_size`` wide.
 
     Unlike the original, the backward half is aligned in time with the forward half
-    (MODEL_SEARCH.md §10 "BiLSTM backward output"; see :class:`LstmLayer`).
+    (docs/model_search.md, "Deliberate differences"; see :class:`LstmLayer`).
     """
 
     def _build(self, in_features: int) -> tuple[nn.Module, int]:
@@ -320,7 +320,7 @@ class BidirectionalLstm(_RecurrentBlock):
 
 
 # --------------------------------------------------------------------------- lookup names
-# The original's registrations (MODEL_SEARCH.md §3 "Simple RNN", "Conv1D", "LSTM").
+# The original's registrations.
 
 RNN_CELL_64 = BlockVariant(SimpleRnn, output_size=64)
 RNN_CELL_128 = BlockVariant(SimpleRnn, output_size=128)

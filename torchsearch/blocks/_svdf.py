@@ -4,7 +4,7 @@ An SVDF (singular value decomposition filter, https://research.google.com/pubs/p
 projects each step of an ``N, T, F`` sequence on ``units * rank`` feature filters, runs
 each result through its own causal time filter over the last ``memory_size`` steps, sums
 the ``rank`` filters of each unit, adds a bias and applies a ReLU. Ported from the
-original ``block.py`` (MODEL_SEARCH.md §3 "SVDF", "Tunable SVDF") and its two ops:
+original ``block.py`` (docs/model_search.md, "Blocks") and its two ops:
 
 - :class:`SvdfCell` (``svdf_cell.SvdfCell``): a recurrent cell that keeps the last
   ``memory_size - 1`` feature activations as its state, for streaming; the
@@ -54,7 +54,7 @@ __all__ = [
     "TunableSvdf",
 ]
 
-_CONV_INIT_LIMIT = 0.16  # §3: the conv fashion's kernels start in U(-0.16, 0.16).
+_CONV_INIT_LIMIT = 0.16  # The original's conv fashion starts kernels in U(-0.16, 0.16).
 
 
 class SvdfFashion(str, enum.Enum):
@@ -239,7 +239,7 @@ class _SvdfBlockBase(Block):
 
 
 class Svdf(_SvdfBlockBase):
-    """An SVDF layer with optional linear projection, §3 ``SvdfBlock``.
+    """An SVDF layer with optional linear projection, the original ``SvdfBlock``.
 
     Args:
         output_size: units of the SVDF.
@@ -281,7 +281,7 @@ class Svdf(_SvdfBlockBase):
 
 
 class TunableSvdf(_SvdfBlockBase):
-    """A convolutional SVDF whose sizes are tuned, §3 ``TunableSvdfBlock``.
+    """A convolutional SVDF whose sizes are tuned, the original ``TunableSvdfBlock``.
 
     The only tunable block of the original catalogue: ``output_size``, ``memory_size``,
     ``rank`` and ``projection_size`` come from :meth:`build`'s ``hparams`` (the search
@@ -290,7 +290,7 @@ class TunableSvdf(_SvdfBlockBase):
     """
 
     def hyperparameters(self) -> Mapping[str, Hyperparameter]:
-        """``output_size``, ``memory_size``, ``rank`` and ``projection_size`` (§3)."""
+        """``output_size``, ``memory_size``, ``rank`` and ``projection_size``."""
         return {
             "output_size": IntRange(50, 100, default=50),
             "memory_size": IntRange(4, 32, default=4),
@@ -305,8 +305,8 @@ class TunableSvdf(_SvdfBlockBase):
 
 
 # --------------------------------------------------------------------------- lookup names
-# The original's registrations (MODEL_SEARCH.md §3 "SVDF (speech)"): SVDF_CELL_<units>_
-# <memory>_<rank>[_<projection>] and SVDF_CONV_<units>_<memory>_<rank>[_<projection>].
+# The original's registrations: SVDF_CELL_<units>_<memory>_<rank>[_<projection>] and
+# SVDF_CONV_<units>_<memory>_<rank>[_<projection>].
 
 _CONV = SvdfFashion.CONV
 

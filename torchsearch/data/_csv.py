@@ -1,7 +1,7 @@
 """The ``csv`` data set: a table of numeric features and one label column.
 
-Ported from Model Search's CSV provider (MODEL_SEARCH.md §2 row 20) with two changes:
-without a ``validation_path`` the original evaluated on the training file (§10); here
+Ported from Model Search's CSV provider (docs/model_search.md, "Data") with two changes:
+without a ``validation_path`` the original evaluated on the training file; here
 validation and test are carved out of the file, stratified and seeded, unless given as
 files. And features are standardised with statistics of the training split only, which
 an export can reuse (``DataSplits.standardization``).

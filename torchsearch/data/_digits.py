@@ -1,8 +1,8 @@
 """The ``digits`` data set: scikit-learn's bundled 8x8 handwritten digits, offline.
 
 1797 grayscale images of the digits 0-9 with values 0..16, read from the copy shipped
-inside scikit-learn (``load_digits``; no download, STACK.md §6), scaled to [0, 1] and
-split stratified and seeded: by default 60 % train, 20 % validation, 20 % test.
+inside scikit-learn (``load_digits``; no download), scaled to [0, 1] and split
+stratified and seeded: by default 60 % train, 20 % validation, 20 % test.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The ``images`` data set: a folder with one sub-folder of images per class.
 
-Ported from Model Search's image provider (MODEL_SEARCH.md §2 row 21) with its
-limitations fixed (§10): any number of classes (the original was binary only), pixels
-scaled to [0, 1] (the original fed raw 0..255 values), and a stratified, seeded
+Ported from Model Search's image provider with its limitations fixed
+(docs/model_search.md, "Data"): any number of classes (the original was binary only),
+pixels scaled to [0, 1] (the original fed raw 0..255 values), and a stratified, seeded
 train/validation/test split. Images of any format Pillow reads are converted to
 grayscale or RGB and resized to one size.
 """

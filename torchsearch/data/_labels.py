@@ -1,9 +1,9 @@
 """Labels to class indices: any strings or numbers become ``0..C-1`` plus class names.
 
 Model Search's default loss took int, float, one-hot or string labels through a
-``label_vocabulary`` (MODEL_SEARCH.md §2 row 17); here every provider maps its labels to
-int64 indices once, in a stable order (numbers by value, strings alphabetically), and
-keeps the original labels as ``class_names``.
+``label_vocabulary``; here every provider maps its labels to int64 indices once, in a
+stable order (numbers by value, strings alphabetically), and keeps the original labels
+as ``class_names``.
 """
 
 from __future__ import annotations

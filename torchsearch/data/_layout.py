@@ -7,7 +7,7 @@ with views or one copy. Every conversion starts from the data set's *source* lay
 the result never depends on the order of earlier conversions.
 
 Model Search fed each problem type through its provider's feature columns
-(MODEL_SEARCH.md §2 row 19); here a data set is converted once, in memory.
+(docs/model_search.md, "Data"); here a data set is converted once, in memory.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """The ``mnist1d`` data set: MNIST-1D generated offline, as published (4000 + 1000).
 
 ``mnist1d.data.make_dataset(get_dataset_args())`` builds the data set in about 2 s with
-no network; its ``get_dataset`` downloads and is never called (STACK.md §6). The
-generator reseeds numpy's and ``random``'s global RNGs, so their states are saved and
-restored around it; the arrays are cached for the rest of the process. The validation
-split is carved from the 4000 training examples (stratified, seeded); the published
-1000 test examples are the test split.
+no network; its ``get_dataset`` downloads and is never called (docs/library_notes.md,
+"Bundled data sets"). The generator reseeds numpy's and ``random``'s global RNGs, so
+their states are saved and restored around it; the arrays are cached for the rest of the
+process. The validation split is carved from the 4000 training examples (stratified,
+seeded); the published 1000 test examples are the test split.
 """
 
 from __future__ import annotations

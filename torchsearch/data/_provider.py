@@ -3,7 +3,7 @@
 A provider is built from the Hydra config subtree ``data`` (less its ``name`` key) as
 keyword settings, and :meth:`DataProvider.load` returns a :class:`DataSplits`. This
 replaces Model Search's ``data.Provider`` with its TensorFlow input functions and
-feature columns (MODEL_SEARCH.md §2 row 19): the driver needs tensors and a spec, and
+feature columns (docs/model_search.md, "Data"): the driver needs tensors and a spec, and
 nothing here knows about training.
 """
 

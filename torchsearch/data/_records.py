@@ -3,10 +3,9 @@
 Candidates in a search are often tiny, so the data stays as whole ``torch`` tensors in
 memory (no per-example ``Dataset`` calls): ``x`` float32 batch-first, ``y`` int64 class
 indices. Selection reads the validation split only; the test split is touched once, to
-report the chosen model (DESIGN.md "Decisions already taken"). Model Search's CSV
-provider evaluated on its training file when no validation file was given
-(MODEL_SEARCH.md §2 row 20, §10); every :class:`DataSplits` here has a real validation
-split.
+report the chosen model. Model Search's CSV provider evaluated on its training file when
+no validation file was given (docs/model_search.md, "Data"); every :class:`DataSplits`
+here has a real validation split.
 """
 
 from __future__ import annotations

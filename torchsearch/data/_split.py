@@ -4,8 +4,7 @@ Each class is shuffled with its own draw from ``numpy.random.default_rng(seed)``
 the global RNG) and cut by the requested fractions, rounded per class with at least one
 example in every part, so every class is seen in training, validation and test. The
 same seed gives the same split; another seed gives another. Model Search's image
-provider used Keras' unstratified ``validation_split`` with a fixed seed 73
-(MODEL_SEARCH.md §2 row 21).
+provider used Keras' unstratified ``validation_split`` with a fixed seed 73.
 """
 
 from __future__ import annotations

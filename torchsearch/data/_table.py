@@ -28,7 +28,7 @@ class Table:
     Args:
         path: the file.
         columns: the header's names, or ``"0", "1", ...`` without a header (Model Search
-            named CSV features by index, MODEL_SEARCH.md §2 row 20).
+            named CSV features by index).
         has_header: whether the first row was a header.
         cells: ``(rows, columns)`` strings, stripped.
         lines: the file line of each row, for messages.

@@ -29,6 +29,7 @@ from torchsearch.driver._budget import Budget
 from torchsearch.driver._budget import Outcome
 from torchsearch.driver._plan import RunPlan
 from torchsearch.exploit import GraftResult
+from torchsearch.exploit import TransferMode
 from torchsearch.exploit import transfer_weights
 from torchsearch.search import EXPONENTIAL_DECAY_TIMES
 from torchsearch.search import decay_steps
@@ -45,7 +46,7 @@ from torchsearch.trials import completed_trials
 from torchsearch.trials import load_state
 from torchsearch.trials import save_state
 
-__all__ = ["TrialLoop", "count_completed", "trial_seed"]
+__all__ = ["TrialLoop", "count_completed", "trial_hyperparameters", "trial_seed"]
 
 _log = logging.getLogger("torchsearch")
 
@@ -132,14 +133,18 @@ class TrialLoop:
                 raise
 
     def _lifecycle(self, trial: optuna.Trial, record: RecordWriter) -> Outcome:
+        """The steps of a trial; each leaves its result in the trial's record."""
         plan = self.plan
+        # The sampler's architecture (it wrote the record), with hyperparameters drawn.
         proposal = prepare_trial(trial, plan.hparam_space, self.registry)
+        # Build; a model over space.max_parameters is never trained, never a parent.
         model = self._build(trial.number, proposal.architecture)
         record.parameters(model.num_parameters)
         rejection = self.budget.rejection(model.num_parameters)
-        if rejection is not None:  # never trained, never a parent
+        if rejection is not None:
             record.rejection(rejection)
             return Outcome(TrialState.PRUNED, parameters=model.num_parameters, note=rejection)
+        # Graft earlier trials' weights (transfer=...), then fit.
         graft = self._graft(trial.number, proposal, model)
         if graft is not None:
             record.graft(graft.to_dict())
@@ -148,10 +153,11 @@ class TrialLoop:
             model,
             plan.data.train,
             plan.data.validation,
-            self._hyperparameters(proposal.architecture, settings),
+            trial_hyperparameters(proposal.architecture, self.total_steps(settings)),
             settings,
             depth=len(proposal.architecture.blocks),
         )
+        # Record the results and the weights; the caller tells the study.
         checkpoint = save_state(self.artifacts, trial, model.state_dict())
         record.result(result.metrics, result.train_seconds, result.steps, checkpoint)
         return Outcome(TrialState.COMPLETE, self._objective(result.metrics), model.num_parameters)
@@ -169,7 +175,7 @@ class TrialLoop:
     ) -> GraftResult | None:
         """Transfer learning: earlier trials' tensors into ``model`` (``transfer=...``)."""
         settings = self.plan.transfer
-        if settings.mode.value == "none":
+        if settings.mode is TransferMode.NONE:
             return None
         graft = transfer_weights(
             model,
@@ -191,16 +197,6 @@ class TrialLoop:
             return self.plan.train
         steps = max(1, math.ceil(self.total_steps(self.plan.train) * fraction))
         return dataclasses.replace(self.plan.train, max_steps=steps, max_epochs=None)
-
-    def _hyperparameters(
-        self, architecture: Architecture, settings: TrainSettings
-    ) -> Hyperparameters:
-        """The training hyperparameters; decay "times" become steps of this trial."""
-        values: dict[str, Any] = dict(architecture.hparams)
-        times = values.pop(EXPONENTIAL_DECAY_TIMES, None)
-        if times is not None:
-            values["exponential_decay_steps"] = decay_steps(self.total_steps(settings), int(times))
-        return Hyperparameters.from_mapping(values)
 
     def total_steps(self, settings: TrainSettings) -> int:
         """The training budget in (global) steps, as Model Search's ``train_steps``."""
@@ -232,6 +228,16 @@ class TrialLoop:
 def count_completed(study: optuna.Study) -> int:
     """The study's completed trials: what ``search.n_trials`` counts."""
     return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+
+
+def trial_hyperparameters(architecture: Architecture, total_steps: int) -> Hyperparameters:
+    """The training hyperparameters of ``architecture``; decay "times" become a decay
+    period in steps of a trial of ``total_steps``."""
+    values: dict[str, Any] = dict(architecture.hparams)
+    times = values.pop(EXPONENTIAL_DECAY_TIMES, None)
+    if times is not None:
+        values["exponential_decay_steps"] = decay_steps(total_steps, int(times))
+    return Hyperparameters.from_mapping(values)
 
 
 def trial_seed(seed: int, trial_number: int) -> int:

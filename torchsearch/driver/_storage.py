@@ -1,7 +1,7 @@
 """Opening the trial database (an Optuna storage) and the checkpoint store.
 
 Everything a later trial, another worker or a report needs lives here, so a killed
-worker loses at most the trial it was running (DESIGN.md, "The loop").
+worker loses at most the trial it was running (docs/architecture.md, "The trial record").
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ def open_storage(settings: StorageSettings, run_dir: Path) -> optuna.storages.Ba
         return _open_journal(settings, run_dir)
     url = settings.url or f"sqlite:///{(run_dir / 'trials.db').resolve()}"
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-        # Three slashes make a path relative to the working directory (STACK.md §1).
+        # Three slashes make a path relative to the working directory
+        # (docs/library_notes.md, "Optuna").
         url = f"sqlite:///{Path(url[len('sqlite:///') :]).resolve()}"
     if url.startswith("sqlite:////"):
         Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +85,7 @@ def open_storage(settings: StorageSettings, run_dir: Path) -> optuna.storages.Ba
     for attempt in range(CREATE_ATTEMPTS):
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # heartbeat options are experimental (STACK.md §1)
+                warnings.simplefilter("ignore")  # heartbeat options are experimental
                 return optuna.storages.RDBStorage(
                     url, engine_kwargs=_engine_options(url), **heartbeat
                 )

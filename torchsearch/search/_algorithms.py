@@ -24,21 +24,21 @@ __all__ = ["ConstrainedDescentSampler", "CoordinateDescentSampler", "RandomArchi
 
 
 class CoordinateDescentSampler(ArchitectureSampler):
-    """ADAPTIVE_COORDINATE_DESCENT, Model Search's default (MODEL_SEARCH.md §4.2)."""
+    """ADAPTIVE_COORDINATE_DESCENT, Model Search's default search."""
 
     def propose(self, completed: Sequence[CompletedTrial], rng: random.Random) -> Proposal:
         return propose_coordinate_descent(self.settings, completed, rng, self.registry)
 
 
 class RandomArchitectureSampler(ArchitectureSampler):
-    """NONADAPTIVE_RANDOM_SEARCH: a random ``minimum_depth`` tower per trial (§4.4)."""
+    """NONADAPTIVE_RANDOM_SEARCH: a random ``minimum_depth`` tower per trial."""
 
     def propose(self, completed: Sequence[CompletedTrial], rng: random.Random) -> Proposal:
         return propose_random(self.settings, completed, rng, self.registry)
 
 
 class ConstrainedDescentSampler(ArchitectureSampler):
-    """CONSTRAINED_ADAPTIVE_COORDINATE_DESCENT: cells with reductions (§4.3).
+    """CONSTRAINED_ADAPTIVE_COORDINATE_DESCENT: cells with reductions.
 
     Args:
         settings: the search settings; a :class:`ConstrainedSettings` is taken as it is

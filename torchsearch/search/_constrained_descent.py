@@ -1,10 +1,11 @@
 """Constrained coordinate descent: search cells, with a reduction block after each.
 
-MODEL_SEARCH.md §4.3: the search blocks hold no reduction block; the searched tower is cut
-into cells of ``num_blocks_in_cell`` blocks and a ``reduction_block_type`` block follows
-each full cell. Without ``replicate_cell`` the tower (reductions stripped) grows or mutates
-as in coordinate descent; with it, only the parent's first cell is mutated and then tiled
-as often as ``maximum_depth`` allows.
+As in Model Search (docs/model_search.md, "Search algorithms"): the search blocks hold
+no reduction block; the searched tower is cut into cells of ``num_blocks_in_cell``
+blocks and a ``reduction_block_type`` block follows each full cell. Without
+``replicate_cell`` the tower (reductions stripped) grows or mutates as in coordinate
+descent; with it, only the parent's first cell is mutated and then tiled as often as
+``maximum_depth`` allows.
 """
 
 from __future__ import annotations
@@ -43,13 +44,13 @@ _REDUCTION_MARKERS = ("REDUCTION", "DOWNSAMPLE", "POOL")
 
 
 def is_reduction_block(name: str) -> bool:
-    """Model Search's rule: a name holding REDUCTION, DOWNSAMPLE or POOL (§4.3)."""
+    """Model Search's rule: a name holding REDUCTION, DOWNSAMPLE or POOL."""
     return any(marker in name.upper() for marker in _REDUCTION_MARKERS)
 
 
 @dataclass(frozen=True, kw_only=True)
 class ConstrainedSettings(SearchSettings):
-    """:class:`SearchSettings` plus the cell fields (MODEL_SEARCH.md §2b, proto defaults).
+    """:class:`SearchSettings` plus the cell fields, with the original's defaults.
 
     Model Search raises ``ValueError`` only when a reduction block happens to be drawn
     from ``blocks``; here such a list is refused when the settings are made.
@@ -102,11 +103,12 @@ class ConstrainedSettings(SearchSettings):
 
 
 def cell_allowed_depth(settings: ConstrainedSettings, num_completed: int) -> int:
-    """The allowed number of searched blocks, net of reduction blocks (§4.3).
+    """The allowed number of searched blocks, net of reduction blocks.
 
     With ``replicate_cell`` the whole ``maximum_depth`` is used. A CNN's flatten is
     counted too, as Model Search's comment says it should be but its code does not: the
-    original lets a CNN tower exceed ``maximum_depth`` by one (MODEL_SEARCH.md §4.3).
+    original lets a CNN tower exceed ``maximum_depth`` by one (docs/model_search.md,
+    "Deliberate differences").
     """
     if settings.replicate_cell:
         depth = settings.maximum_depth
@@ -125,7 +127,7 @@ def propose_constrained_descent(
     rng: random.Random,
     registry: BlockRegistry | None = None,
 ) -> Proposal:
-    """The next tower of a constrained coordinate descent (MODEL_SEARCH.md §4.3).
+    """The next tower of a constrained coordinate descent.
 
     The draws come in Model Search's order: the new block, the parent (or a random
     tower), whether to grow (not with ``replicate_cell``), then the position to replace.

@@ -1,9 +1,10 @@
 """Adaptive coordinate descent: Model Search's default "greedy beam" search.
 
-MODEL_SEARCH.md §4.2: pick a parent uniformly among the ``beam_size`` best trials, then
-grow it by one random block (with probability ``increase_complexity_probability``, when
-the depth schedule allows a deeper tower) or replace one of its blocks by a random one.
-Before any trial has completed the proposal is a random tower of ``minimum_depth``.
+Pick a parent uniformly among the ``beam_size`` best trials, then grow it by one random
+block (with probability ``increase_complexity_probability``, when the depth schedule
+allows a deeper tower) or replace one of its blocks by a random one. Before any trial has
+completed the proposal is a random tower of ``minimum_depth`` (docs/model_search.md,
+"Search algorithms").
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def propose_coordinate_descent(
     rng: random.Random,
     registry: BlockRegistry | None = None,
 ) -> Proposal:
-    """The next tower of an adaptive coordinate descent (MODEL_SEARCH.md §4.2).
+    """The next tower of an adaptive coordinate descent.
 
     The draws come in Model Search's order: the parent, whether to grow, the new block,
     then (when replacing) the position.
@@ -59,7 +60,7 @@ def propose_coordinate_descent(
     registry = get_registry() if registry is None else registry
     settings.check(registry)
     ranked = rank(completed, settings.direction)
-    if not ranked:  # §4.2 step 3 (and §10: a random tower, not an initial architecture)
+    if not ranked:  # a random tower, not the oracle's initial architecture
         return random_proposal(settings, rng, registry)
 
     parent = choose_parent(ranked, settings.beam_size, rng)
@@ -68,10 +69,10 @@ def propose_coordinate_descent(
     )
     explore = rng.random() < settings.increase_complexity_probability
     new_block = random_block(settings.blocks, rng)
-    if len(parent.tower) < depth and explore:  # §4.2 step 6: a CNN's flatten counts
+    if len(parent.tower) < depth and explore:  # grow; a CNN's flatten counts
         tower = grow(parent.tower, new_block, settings.problem, registry)
         operation = Operation.GROW
-    else:  # §4.2 step 7
+    else:  # replace
         tower = replace_one(parent.tower, new_block, rng, registry)
         operation = Operation.REPLACE
     # Model Search reorders only after a replacement; growing a tower in CNN order keeps

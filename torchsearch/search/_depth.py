@@ -1,8 +1,8 @@
 """The depth schedule: how deep a tower may grow after a number of completed trials.
 
-Ported from Model Search's ``get_allowed_depth`` (MODEL_SEARCH.md §4.1). The search may
-only go one block deeper once enough trials have completed at the current depth, so that
-each depth is explored before the next.
+Ported from Model Search's ``get_allowed_depth`` (docs/model_search.md, "Search
+algorithms"). The search may only go one block deeper once enough trials have completed
+at the current depth, so that each depth is explored before the next.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def allowed_depth(num_completed: int, thresholds: Sequence[int] | None, max_dept
     """The deepest tower the search may propose after ``num_completed`` trials.
 
     The allowed depth is the index of the first threshold above ``num_completed``, and
-    ``max_depth`` once ``num_completed`` reaches the last threshold (MODEL_SEARCH.md §4.1):
+    ``max_depth`` once ``num_completed`` reaches the last threshold:
     with the default thresholds, 0 trials allow depth 1 and 11 trials allow depth 3.
 
     Args:

@@ -1,12 +1,13 @@
 """The hyperparameter space: ordinary Optuna params, drawn by the inner sampler (TPE).
 
-Model Search's oracle space (MODEL_SEARCH.md §2 rows 7 and 12, proto defaults §2b), built
-from the ``learning`` block of a space config. The architecture is not part of it
-(DESIGN.md): only the hyperparameters, plus the tunable settings of the blocks in the
-trial's tower under ``<BLOCKNAME>_<name>``.
+Model Search's oracle space (docs/model_search.md, "Hyperparameters"), built from the
+``learning`` block of a space config. The architecture is not part of it: only the
+hyperparameters, plus the tunable settings of the blocks in the trial's tower under
+``<BLOCKNAME>_<name>``.
 
-Optuna refuses a categorical whose choices change within a study (STACK.md §1), so every
-distribution is a function of the config (and of the block) alone, never of the trial.
+Optuna refuses a categorical whose choices change within a study (docs/library_notes.md,
+"Optuna"), so every distribution is a function of the config (and of the block) alone,
+never of the trial.
 """
 
 from __future__ import annotations
@@ -52,11 +53,11 @@ EXPONENTIAL_DECAY_TIMES = "exponential_decay_times"
 GRADIENT_MAX_NORM = "gradient_max_norm"
 L2_REGULARIZATION = "l2_regularization"
 DROPOUT_OFF = -1.0
-"""The ``dropout_rate`` choice meaning "no dropout" (MODEL_SEARCH.md §2 rows 12 and 29)."""
+"""The ``dropout_rate`` choice meaning "no dropout", as in Model Search."""
 MAX_CATEGORICAL_DECAY_TIMES = 100
 """Above this many decay-times choices, an integer range replaces the categorical."""
 
-# Model Search's defaults (MODEL_SEARCH.md §2 row 12 and §2b), for keys a config leaves out.
+# Model Search's defaults, for keys a config leaves out.
 _DEFAULTS: dict[str, Any] = {
     "learning_rate": (1e-6, 0.01),
     "optimizers": ("momentum", "sgd", "adagrad", "adam", "rmsprop"),
@@ -77,8 +78,8 @@ def decay_steps(total_steps: int, times: int) -> int:
     """The decay period for ``exponential_decay_times``: ``total_steps // times``, at least 1.
 
     Model Search draws ``train_steps // i`` for ``i`` in ``[min_decay_times,
-    max_decay_times)`` (§2 row 12); the sampler draws ``i``, as the training length is
-    known only to the driver.
+    max_decay_times)``; the sampler draws ``i``, as the training length is known only to
+    the driver (docs/model_search.md, "Hyperparameters").
     """
     return max(int(total_steps) // max(int(times), 1), 1)
 
@@ -140,7 +141,7 @@ class HyperparameterSpace:
         self, architecture_blocks: Iterable[str] = (), registry: BlockRegistry | None = None
     ) -> dict[str, BaseDistribution]:
         """Every distribution a trial of these blocks draws: the fixed ones, then each
-        tunable block's under ``<BLOCKNAME>_<name>`` (MODEL_SEARCH.md §2 row 7).
+        tunable block's under ``<BLOCKNAME>_<name>``.
 
         Raises:
             UnknownBlockError: a block is not registered.

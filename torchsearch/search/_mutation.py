@@ -1,10 +1,10 @@
 """Mutators: draw, replace and add blocks in a tower, never touching their inputs.
 
-Mutation stays separate from selection (STYLE.md rule 7): each function takes a tower,
-returns a new tuple, draws from the ``random.Random`` it is given and raises when there
-is nothing to mutate. Every random index is drawn with ``rng.randrange(n)``, so a test can
-script the draws with a small ``random.Random`` subclass, as Model Search's tests patched
-``numpy.random.randint`` (MODEL_SEARCH.md §7).
+Mutation stays separate from selection: each function takes a tower, returns a new
+tuple, draws from the ``random.Random`` it is given and raises when there is nothing to
+mutate. Every random index is drawn with ``rng.randrange(n)``, so a test can script the
+draws with a small ``random.Random`` subclass, as Model Search's tests patched
+``numpy.random.randint``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class ImmutableTowerError(ConfigError):
 
 
 def random_block(blocks: Sequence[str], rng: random.Random) -> str:
-    """One block name drawn uniformly from ``blocks`` (MODEL_SEARCH.md §4.1).
+    """One block name drawn uniformly from ``blocks``.
 
     Raises:
         ConfigError: ``blocks`` is empty.
@@ -37,7 +37,7 @@ def random_block(blocks: Sequence[str], rng: random.Random) -> str:
 
 
 def random_tower(blocks: Sequence[str], depth: int, rng: random.Random) -> tuple[str, ...]:
-    """``depth`` blocks drawn uniformly from ``blocks``, with replacement (§4.1).
+    """``depth`` blocks drawn uniformly from ``blocks``, with replacement.
 
     The tower is not put in CNN order; see :func:`torchsearch.space.fix_architecture_order`.
     """
@@ -52,10 +52,10 @@ def replace_one(
 ) -> tuple[str, ...]:
     """Replaces one uniformly chosen block, never a flatten block, with ``new_block``.
 
-    As Model Search's ``mutate_replace`` (MODEL_SEARCH.md §4.1), the new block may equal
-    the old one, giving an identical tower. The original redraws positions until one is
-    not a flatten block, which loops forever on a tower of flattens; drawing among the
-    other positions gives the same distribution and can fail cleanly instead.
+    As Model Search's ``mutate_replace``, the new block may equal the old one, giving an
+    identical tower. The original redraws positions until one is not a flatten block,
+    which loops forever on a tower of flattens; drawing among the other positions gives
+    the same distribution and can fail cleanly instead.
 
     Args:
         tower: the block names.
@@ -89,7 +89,7 @@ def grow(
 ) -> tuple[str, ...]:
     """Adds ``new_block``: before a CNN's flatten if it is conv-like, else at the end.
 
-    This is Model Search's ``increase_structure_depth`` (MODEL_SEARCH.md §2 row 9), via
+    This is Model Search's ``increase_structure_depth``, via
     :func:`torchsearch.space.increase_structure_depth`.
     """
     registry = get_registry() if registry is None else registry

@@ -1,10 +1,10 @@
 """One call for the driver: a trial's architecture, its hyperparameters, and its record.
 
-The loop of DESIGN.md reads ``arch = the trial's architecture + hparams from the inner
-sampler``; :func:`prepare_trial` is that line: the sampler's proposal
-(:func:`proposal_of`), the hyperparameters of its blocks
-(:meth:`HyperparameterSpace.suggest`), the proposal's own values laid over them
-(a suggestion's), written to the trial's record.
+The loop in docs/architecture.md ("The loop") has the line
+``arch = prepare_trial(trial, hparam_space)``, the trial's architecture plus
+hyperparameters from the inner sampler: the sampler's proposal (:func:`proposal_of`),
+the hyperparameters of its blocks (:meth:`HyperparameterSpace.suggest`), the proposal's
+own values laid over them (a suggestion's), written to the trial's record.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """What a search algorithm returns: the next tower, where it came from and how.
 
 An Optuna sampler stores a :class:`Proposal` in the new trial's attributes; its parent
-drives weight grafting (Model Search's SNAPSHOT transfer, MODEL_SEARCH.md §5) and, with
-the operation, the lineage shown in reports (Model Search's ``search_edge.txt``, §4.2
-step 8).
+drives weight grafting (Model Search's SNAPSHOT transfer, docs/transfer_learning.md)
+and, with the operation, the lineage shown in reports (Model Search's
+``search_edge.txt``).
 """
 
 from __future__ import annotations

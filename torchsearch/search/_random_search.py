@@ -1,10 +1,11 @@
 """Non-adaptive random search: a random tower of ``minimum_depth`` for every trial.
 
-Model Search's NONADAPTIVE_RANDOM_SEARCH (MODEL_SEARCH.md §4.4) trains the oracle's
-``initial_architecture``: ``minimum_depth`` blocks chosen by the hyperparameter oracle,
-which is uniform random search under ``--hypertuning_method=random``. torchsearch keeps the
-architecture out of the Optuna parameters (DESIGN.md), so the blocks are drawn here,
-uniformly and with replacement, at the same fixed depth; ``maximum_depth`` is not used.
+Model Search's NONADAPTIVE_RANDOM_SEARCH trains the oracle's ``initial_architecture``:
+``minimum_depth`` blocks chosen by the hyperparameter oracle, which is uniform random
+search under ``--hypertuning_method=random``. torchsearch keeps the architecture out of
+the Optuna parameters (docs/model_search.md, "Search algorithms"), so the blocks are
+drawn here, uniformly and with replacement, at the same fixed depth; ``maximum_depth`` is
+not used.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def propose_random(
     rng: random.Random,
     registry: BlockRegistry | None = None,
 ) -> Proposal:
-    """A random tower of ``minimum_depth`` blocks, in CNN order for a CNN (§4.4).
+    """A random tower of ``minimum_depth`` blocks, in CNN order for a CNN.
 
     Args:
         settings: the search settings.

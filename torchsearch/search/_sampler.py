@@ -8,9 +8,9 @@ the trial's record (:class:`torchsearch.trials.RecordWriter`) and returns it in
 hyperparameters) goes to the inner sampler, TPE by default, as Model Search used a
 Bayesian oracle.
 
-Call order (STACK.md §1): ``before_trial`` → ``infer_relative_search_space`` →
-``sample_relative`` (lazily, at the first ``suggest_*`` or ``relative_params``) →
-``sample_independent`` per param → ``after_trial``.
+Call order (docs/library_notes.md, "Optuna"): ``before_trial`` →
+``infer_relative_search_space`` → ``sample_relative`` (lazily, at the first ``suggest_*``
+or ``relative_params``) → ``sample_independent`` per param → ``after_trial``.
 """
 
 from __future__ import annotations
@@ -64,9 +64,9 @@ class ArchitectureSampler(BaseSampler, abc.ABC):
        parent read alongside), a retried trial's, or the proposal made for a second
        ``Trial`` object of the same trial;
     2. suggestion ``k`` when ``k < len(suggestions)``, exactly, in CNN order, kind
-       ``"suggestion"`` (MODEL_SEARCH.md §2 row 25). Trial numbers are global to the study,
-       so with several workers each suggestion is trained once, by whichever worker gets
-       its number; an enqueued trial that takes such a number displaces it;
+       ``"suggestion"``, as Model Search's user suggestions. Trial numbers are global to
+       the study, so with several workers each suggestion is trained once, by whichever
+       worker gets its number; an enqueued trial that takes such a number displaces it;
     3. ``propose(completed_trials(study), rng)``, kind ``"search"``.
 
     The decision is written as the trial's record (architecture, parent, kind, operation,
@@ -184,7 +184,7 @@ class ArchitectureSampler(BaseSampler, abc.ABC):
         """The suggestions, checked and in CNN order (on first use)."""
         if self._suggestions is None:
             problem = self._settings.problem
-            if problem is ProblemType.CNN:  # other towers keep their order (§2 row 9)
+            if problem is ProblemType.CNN:  # other towers keep their order
                 self._suggestions = tuple(
                     Architecture(
                         tuple(fix_architecture_order(t, problem, self.registry) for t in s.towers),
@@ -280,8 +280,9 @@ class ArchitectureSampler(BaseSampler, abc.ABC):
 def proposal_of(trial: optuna.Trial) -> TrialProposal:
     """The architecture an :class:`ArchitectureSampler` proposed for ``trial``.
 
-    Reads ``trial.relative_params`` (STACK.md §1), which makes the sampler decide if it
-    has not yet. Lay the hyperparameters over with :meth:`TrialProposal.merged`.
+    Reads ``trial.relative_params`` (docs/library_notes.md, "Optuna"), which makes the
+    sampler decide if it has not yet. Lay the hyperparameters over with
+    :meth:`TrialProposal.merged`.
 
     Raises:
         ConfigError: the study's sampler is not an :class:`ArchitectureSampler`.

@@ -2,7 +2,7 @@
 ``torchsearch.searchers``, and the factory that turns a ``search`` config into a sampler.
 
 Discovery, load warnings and the duplicate and unknown-name errors are the generic
-registry's (``torchsearch._plugins``, STYLE.md rules 2-3). Each entry point must name an
+registry's (``torchsearch._plugins``). Each entry point must name an
 :class:`ArchitectureSampler` subclass; anything else is refused at load with a warning
 naming its distribution.
 """

@@ -9,7 +9,7 @@ each trial's draws come from a stream seeded by ``(seed, trial number)`` instead
 - two workers with one seed never share a stream, yet a run stays reproducible: the same
   seed and the same completed trials give the same proposal for trial ``k``;
 - the stream is made when the trial needs it, so copying a sampler (``n_jobs``, pickling)
-  duplicates nothing (STYLE.md rule 6, Optuna's ``LazyRandomState``);
+  duplicates nothing (as Optuna's ``LazyRandomState``);
 - with no seed, a base seed is drawn from the OS on first use, and ``reseed_rng`` draws a
   new one.
 """

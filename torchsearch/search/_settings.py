@@ -1,7 +1,7 @@
 """Search settings: the fields of Model Search's ``PhoenixSpec`` that steer a search.
 
-Defaults are the proto's (MODEL_SEARCH.md §2 row 11 and §4.2: ``minimum_depth`` 2,
-``maximum_depth`` 30, ``beam_size`` 1, ``increase_complexity_probability`` 1.0). Values are
+Defaults are the original proto's: ``minimum_depth`` 2, ``maximum_depth`` 30,
+``beam_size`` 1, ``increase_complexity_probability`` 1.0. Values are
 checked on construction; block names, which need a registry, by :meth:`SearchSettings.check`,
 which every proposal function calls first, so a bad list fails before any draw.
 """
@@ -81,7 +81,7 @@ class SearchSettings:
         if isinstance(raw, str) or not isinstance(raw, Sequence):
             raise ConfigError(f"{name} must be a list of trial counts, got {raw!r}.")
         thresholds = tuple(require_int(name, t) for t in raw)
-        if len(thresholds) > self.maximum_depth:  # MODEL_SEARCH.md §4.1
+        if len(thresholds) > self.maximum_depth:  # Model Search refuses this too
             raise ConfigError(
                 f"{name} has {len(thresholds)} thresholds but maximum_depth is "
                 f"{self.maximum_depth}; give at most one threshold per depth."
@@ -95,9 +95,9 @@ class SearchSettings:
         """Checks the block names against ``registry``.
 
         Flatten blocks may not be search blocks: Model Search meant to forbid them (its
-        guard never fired, MODEL_SEARCH.md §10 "Flatten guard"), and one drawn into a CNN
-        tower would break its single-flatten order, while in other towers it could never
-        be mutated away.
+        guard never fired; docs/model_search.md, "Deliberate differences"), and one drawn
+        into a CNN tower would break its single-flatten order, while in other towers it
+        could never be mutated away.
 
         Raises:
             UnknownBlockError: a name is not registered; the message lists close names.

@@ -1,7 +1,8 @@
 """Architectures: towers of block names plus hyperparameters, serialisable as JSON.
 
-Blocks are named by their registered lookup names, never by integer ids (DESIGN.md,
-"Decisions already taken"), so an architecture stays meaningful when plugins come and go.
+Blocks are named by their registered lookup names, never by integer ids
+(docs/model_search.md, "Architectures and the CNN order"), so an architecture stays
+meaningful when plugins come and go.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ JSONScalar = bool | int | float | str | None
 
 
 class ProblemType(str, enum.Enum):
-    """What a model predicts, which decides its logits head (MODEL_SEARCH.md §2 row 4)."""
+    """What a model predicts, which decides its logits head.
+
+    As Model Search's problem types (docs/model_search.md, "Problem types").
+    """
 
     DNN = "dnn"
     """One label per example from any stack of blocks."""
@@ -53,7 +57,7 @@ class Architecture:
 
     Several towers form an ensemble whose logits are averaged. ``hparams`` holds the
     trial's hyperparameters (learning rate, ``dropout_rate``, ...) and the values of
-    tunable blocks under ``<BLOCKNAME>_<name>`` (MODEL_SEARCH.md §2 row 7).
+    tunable blocks under ``<BLOCKNAME>_<name>``.
 
     Args:
         towers: the block names of each tower, input side first.

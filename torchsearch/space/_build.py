@@ -2,12 +2,12 @@
 
 Parameters are named by tower, position and block name, e.g.
 ``towers.0.2_RESNET_3X3.conv1.weight``: the same block at the same position has the same
-names in two architectures, which is what grafting matches on (MODEL_SEARCH.md §5.1,
-where the names carry a signature of the whole prefix; ours deliberately do not). In a
-CNN tower the flatten block and the dense blocks after it are numbered from the
-flatten with an ``f`` prefix (``f0_PLATE_REDUCTION_FLATTEN``, ``f1_FULLY_CONNECTED``),
-so that growing the tower, by a conv block before the flatten or a dense block at the
-end, never renames an existing block.
+names in two architectures, which is what grafting matches on (Model Search's names
+carry a signature of the whole prefix, ours deliberately do not; see
+docs/transfer_learning.md). In a CNN tower the flatten block and the dense blocks after
+it are numbered from the flatten with an ``f`` prefix (``f0_PLATE_REDUCTION_FLATTEN``,
+``f1_FULLY_CONNECTED``), so that growing the tower, by a conv block before the flatten
+or a dense block at the end, never renames an existing block.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from torchsearch.space._ordering import fix_architecture_order
 __all__ = ["BlockSummary", "CandidateModel", "Tower", "build_model", "count_parameters"]
 
 DROPOUT_HPARAM = "dropout_rate"
-"""Dropout applied after every block while training; a value <= 0 switches it off (§2 row 29)."""
+"""Dropout applied after every block while training; a value <= 0 switches it off."""
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def last_valid_step(x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tens
     """``x[n, lengths[n] - 1]`` for each example; the last step when ``lengths`` is None.
 
     Model Search's RNN_LAST head ignored the lengths and read the last padded step; this
-    is the fix (MODEL_SEARCH.md §10, "RNN_LAST lengths").
+    is the fix (docs/model_search.md, "Deliberate differences").
     """
     if lengths is None:
         return x[:, -1]
@@ -240,7 +240,7 @@ def _build_tower(
 
 
 def _block_hparams(name: str, block: Block, hparams: Mapping[str, Any]) -> dict[str, Any]:
-    """The tunable values of ``block``: ``<NAME>_<hp>`` entries, unprefixed (§2 row 7)."""
+    """The tunable values of ``block``: ``<NAME>_<hp>`` entries, unprefixed."""
     return {
         hp: hparams[f"{name}_{hp}"] for hp in block.hyperparameters() if f"{name}_{hp}" in hparams
     }

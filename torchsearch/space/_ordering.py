@@ -1,4 +1,6 @@
-"""The CNN ordering rule and structural growth (MODEL_SEARCH.md §2 row 9).
+"""The CNN ordering rule and structural growth, as in Model Search.
+
+See docs/model_search.md, "Architectures and the CNN order".
 
 A CNN tower is conv-like blocks (``is_input_order_important``), then exactly one flatten
 block, then dense blocks. DNN and RNN towers accept any order and grow by appending.

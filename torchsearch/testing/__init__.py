@@ -1,7 +1,7 @@
 """Test helpers for torchsearch and its plugins: toy blocks and conformance suites.
 
-``ArchitectureSamplerTests`` is the suite a searcher plugin subclasses (STYLE.md rule 9);
-``toy_registry`` is a tiny in-memory block catalogue (STYLE.md rule 4). Importing this
+``ArchitectureSamplerTests`` is the suite a searcher plugin subclasses; ``toy_registry``
+is a tiny in-memory block catalogue, so tests need no installed plugins. Importing this
 package needs pytest.
 """
 

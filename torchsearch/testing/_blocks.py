@@ -1,7 +1,7 @@
 """Toy blocks: a tiny in-memory catalogue for tests of searchers, spaces and drivers.
 
-Built with :meth:`BlockRegistry.from_factories` (STYLE.md rule 4), so a test never needs
-an installed catalogue. The blocks build real (tiny) modules: conv-like blocks work on
+Built with :meth:`BlockRegistry.from_factories`, so a test never needs an installed
+catalogue. The blocks build real (tiny) modules: conv-like blocks work on
 images, dense blocks on flat inputs, and one flatten joins them, as in a CNN tower.
 """
 

@@ -293,7 +293,8 @@ class ArchitectureSamplerTests:
         assert (proposal.kind, proposal.parent) == (TrialKind.SUGGESTION.value, None)
         study.tell(trial, 1.0)
         given = Architecture.single([blocks[1]] * 2)
-        study.enqueue_trial({}, user_attrs={"architecture": given.to_dict(), "kind": "replay"})
+        record = {Key.ARCHITECTURE.value: given.to_dict(), Key.KIND.value: "replay"}
+        study.enqueue_trial({}, user_attrs=record)
         trial, proposal = self.step(study)
         assert (proposal.architecture, proposal.kind) == (given, TrialKind.REPLAY.value)
         study.tell(trial, 0.0)

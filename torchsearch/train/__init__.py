@@ -1,9 +1,9 @@
 """Training candidates: settings, the LightningModule, ``fit`` and ``evaluate``.
 
-Imports only torch and Lightning (DESIGN.md): the driver hands in a built model and
-in-memory splits (anything with ``x``, ``y`` and ``lengths``) and gets metrics back.
-Single-process runs use a lean loop over the :class:`CandidateSystem`'s hooks; DDP runs
-use a Lightning ``Trainer`` from :func:`make_trainer`.
+Imports only torch and Lightning (docs/architecture.md): the driver hands in a built
+model and in-memory splits (anything with ``x``, ``y`` and ``lengths``) and gets metrics
+back. Single-process runs use a lean loop over the :class:`CandidateSystem`'s hooks; DDP
+runs use a Lightning ``Trainer`` from :func:`make_trainer`.
 """
 
 from __future__ import annotations

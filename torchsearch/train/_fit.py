@@ -1,11 +1,11 @@
 """Training one candidate and scoring it: :func:`fit` and :func:`evaluate`.
 
 ``fit`` checks the data, seeds, works out the step budget (parameter-scaled when asked,
-MODEL_SEARCH.md §2 row 28), runs the optimization (the lean loop in this process, or a
-Lightning ``Trainer`` for DDP, see ``_loop.py``) and evaluates the validation split once
-at the end. ``evaluate`` is a plain ``inference_mode`` loop over large batches: for a
-359-example split it takes 0.25 ms, a silent ``Trainer.validate`` 6 ms
-(``bench/overhead.py``).
+see docs/model_search.md, "Training"), runs the optimization (the lean loop in this
+process, or a Lightning ``Trainer`` for DDP, see ``_loop.py``) and evaluates the
+validation split once at the end. ``evaluate`` is a plain ``inference_mode`` loop over
+large batches: for a 359-example split it takes 0.25 ms, a silent ``Trainer.validate``
+6 ms (``bench/overhead.py``).
 """
 
 from __future__ import annotations
@@ -213,7 +213,8 @@ def _process_layout(settings: TrainSettings) -> tuple[int, int]:
     if layout is not None:
         return int(os.environ.get("RANK", 0)), layout[0] * layout[1]
     world = 1 if settings.devices == "auto" else int(settings.devices)
-    # Lightning starts ranks 1.. itself and gives each its LOCAL_RANK (STACK.md §2).
+    # Lightning starts ranks 1.. itself and gives each its LOCAL_RANK
+    # (docs/library_notes.md, "Lightning").
     return int(os.environ.get("LOCAL_RANK", 0)), world
 
 

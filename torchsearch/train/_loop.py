@@ -10,7 +10,7 @@ The lean loop exists for speed. A ``Trainer`` spends 0.4-0.6 ms of Python per st
 hook dispatch, progress tracking and its optimizer closure, and about 10 ms per fit on
 setup: on 2 CPU cores that is 1.5-2.0 times a plain loop's time for the tiny candidates
 of a search, against 0.97-1.03 for the lean loop (``bench/overhead.py``, 1000 steps;
-STACK.md §2 measured 0.7-1.4 ms a step). Lightning remains the path for DDP.
+docs/library_notes.md, "Lightning"). Lightning remains the path for DDP.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The training objective and the evaluation metrics of a candidate.
 
-Softmax cross-entropy on class indices, Model Search's default loss (MODEL_SEARCH.md §2
-row 17), and accuracy (row 16). Logits of shape ``N, T, C`` (a label per step) are
+Softmax cross-entropy on class indices, Model Search's default loss, and accuracy
+(docs/model_search.md, "Training"). Logits of shape ``N, T, C`` (a label per step) are
 scored on the valid steps only: steps at or beyond an example's length are masked out
 with ``ignore_index``, which needs no host synchronisation. The L2 penalty follows
-TensorFlow's ``l2_loss`` on every trainable variable (§2 row 13).
+TensorFlow's ``l2_loss`` on every trainable variable, as Model Search did.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Optimizers, the learning-rate schedule and parameter-scaled step budgets.
 
 Ported from Model Search's ``task_manager._get_optimizer_fn`` and
-``phoenix._increment_global_step`` (MODEL_SEARCH.md §2 rows 12, 13 and 28). The
-optimizers keep TensorFlow 1's settings where torch's defaults differ (Adagrad's initial
-accumulator 0.1; RMSProp's decay 0.9 and epsilon 1e-10). One difference remains: TF's
-RMSProp starts its mean square at 1, torch's at 0, so torch's first RMSProp steps are
-larger.
+``phoenix._increment_global_step`` (docs/model_search.md, "Hyperparameters" and
+"Training"). The optimizers keep TensorFlow 1's settings where torch's defaults differ
+(Adagrad's initial accumulator 0.1; RMSProp's decay 0.9 and epsilon 1e-10). One
+difference remains: TF's RMSProp starts its mean square at 1, torch's at 0, so torch's
+first RMSProp steps are larger.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def learning_rate_factor(step: int, hparams: Hyperparameters, step_increment: in
 
 
 def global_step_increment(train_steps: int, depth: int, maximum_depth: int) -> int:
-    """How far one optimizer step advances the global step (MODEL_SEARCH.md §2 row 28).
+    """How far one optimizer step advances the global step.
 
     ``max(train_steps // (depth * max(train_steps // maximum_depth, 1)), 1)``: 1 for the
     deepest towers, larger for shallow ones.
@@ -83,7 +83,7 @@ def global_step_increment(train_steps: int, depth: int, maximum_depth: int) -> i
 
 
 def parameter_scaled_steps(train_steps: int, depth: int, maximum_depth: int) -> int:
-    """Optimizer steps until the global step reaches ``train_steps`` (§2 row 28).
+    """Optimizer steps until the global step reaches ``train_steps``.
 
     About ``depth / maximum_depth * train_steps``; e.g. 10000 steps, maximum depth 10 and
     depth 3 give an increment of 3 and 3334 steps.

@@ -2,7 +2,7 @@
 
 :class:`TrainSettings` is the same for every trial of a search (budget, batch sizes,
 devices, seed); :class:`Hyperparameters` are what the inner sampler proposes per trial
-(MODEL_SEARCH.md §2 rows 12 and 13). Both are frozen and check their values on
+(docs/model_search.md, "Hyperparameters"). Both are frozen and check their values on
 construction, raising :class:`~torchsearch.ConfigError` with the fix in the message, so a
 bad override fails before any training starts.
 """
@@ -19,7 +19,7 @@ from torchsearch._errors import ConfigError
 __all__ = ["ACCELERATORS", "LOOPS", "OPTIMIZERS", "STRATEGIES", "Hyperparameters", "TrainSettings"]
 
 OPTIMIZERS = ("momentum", "sgd", "adagrad", "adam", "rmsprop")
-"""Model Search's optimizer names (MODEL_SEARCH.md §2 row 12); ``momentum`` is SGD with 0.9."""
+"""Model Search's optimizer names; ``momentum`` is SGD with momentum 0.9."""
 ACCELERATORS = ("auto", "cpu", "gpu")
 STRATEGIES = ("auto", "ddp")
 LOOPS = ("auto", "lean", "lightning")
@@ -39,14 +39,14 @@ class TrainSettings:
         eval_batch_size: examples per evaluation batch.
         accelerator: ``"auto"`` (a GPU when present, else the CPU), ``"cpu"`` or ``"gpu"``.
         devices: processes for ``strategy="ddp"`` outside torchrun; under torchrun
-            ``LOCAL_WORLD_SIZE`` decides (STACK.md §2).
+            ``LOCAL_WORLD_SIZE`` decides (docs/library_notes.md, "Lightning").
         strategy: ``"auto"`` trains in this process on one device; ``"ddp"`` trains one
             model over all processes with Lightning's DDP.
         seed: seeds Python, NumPy and torch, and the order of the training batches.
         deterministic: make torch use deterministic algorithms while training (on CPU
             results are reproducible without it).
         parameter_scaled_training: train a tower of depth ``d`` about
-            ``d / maximum_depth`` of the budget (MODEL_SEARCH.md §2 row 28).
+            ``d / maximum_depth`` of the budget (docs/model_search.md, "Training").
         maximum_depth: the search's depth cap; needed by parameter-scaled training.
         num_workers: 0 slices batches from the in-memory tensors in this process; more
             fetches them in worker processes (only worth it for memory-mapped data).
@@ -91,8 +91,8 @@ class TrainSettings:
             _positive_int("maximum_depth", self.maximum_depth)
         if self.parameter_scaled_training and self.maximum_depth is None:
             raise ConfigError(
-                "parameter_scaled_training needs maximum_depth, the search's depth cap "
-                "(MODEL_SEARCH.md §2 row 28); set maximum_depth."
+                "parameter_scaled_training needs maximum_depth, the search's depth cap; "
+                "set maximum_depth."
             )
         if self.loop == "lean" and self.strategy == "ddp":
             raise ConfigError(
@@ -109,9 +109,9 @@ class TrainSettings:
 
 @dataclass(frozen=True, kw_only=True)
 class Hyperparameters:
-    """A trial's optimization hyperparameters (MODEL_SEARCH.md §2 rows 12 and 13).
+    """A trial's optimization hyperparameters (docs/model_search.md, "Hyperparameters").
 
-    Dropout is not here: the model applies it between blocks (§2 row 29), reading
+    Dropout is not here: the model applies it between blocks, reading
     ``dropout_rate`` from the architecture's hparams.
 
     Args:

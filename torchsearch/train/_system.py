@@ -1,10 +1,10 @@
 """The LightningModule that trains one candidate: a small system around the model.
 
-The model stays a plain ``nn.Module`` (STYLE.md rule 11); this wrapper adds the objective
-(cross-entropy plus Model Search's explicit L2 penalty), the optimizer and learning-rate
-schedule of the trial's hyperparameters (MODEL_SEARCH.md §2 rows 12 and 13), and a running
-mean of the training loss per epoch (``epoch_losses``), kept instead of ``self.log``, which
-works only under a ``Trainer`` and costs time on every step. Gradient clipping is done by
+The model stays a plain ``nn.Module``; this wrapper adds the objective (cross-entropy
+plus Model Search's explicit L2 penalty), the optimizer and learning-rate schedule of the
+trial's hyperparameters (docs/model_search.md, "Hyperparameters"), and a running mean of
+the training loss per epoch (``epoch_losses``), kept instead of ``self.log``, which works
+only under a ``Trainer`` and costs time on every step. Gradient clipping is done by
 whoever runs the loop (``Trainer(gradient_clip_val=...)`` or the lean loop), from
 ``gradient_max_norm``.
 
@@ -38,7 +38,7 @@ class CandidateSystem(pl.LightningModule):
             batch has lengths, and returning logits ``N, C`` or ``N, T, C``.
         hyperparameters: the trial's optimization hyperparameters.
         step_increment: global steps per optimizer step for the learning-rate schedule
-            (above 1 under parameter-scaled training, MODEL_SEARCH.md §2 row 28).
+            (above 1 under parameter-scaled training, docs/model_search.md, "Training").
     """
 
     def __init__(

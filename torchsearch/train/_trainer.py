@@ -1,6 +1,6 @@
 """The Lightning ``Trainer`` factory: one device, a GPU when present, DDP under torchrun.
 
-Facts this depends on (STACK.md §2, Lightning 2.6.6):
+Facts this depends on (docs/library_notes.md, "Lightning"; Lightning 2.6.6):
 
 - Lightning resets its loggers to INFO when imported, so their levels are set to WARNING
   after the import, here and around every fit; together with no progress bar, model
@@ -34,7 +34,7 @@ _LOGGERS = ("lightning.pytorch", "lightning.fabric")
 
 @contextlib.contextmanager
 def quiet_lightning() -> Iterator[None]:
-    """Silences Lightning's info messages and its two known warnings (STACK.md §2)."""
+    """Silences Lightning's info messages and its two known warnings."""
     loggers = [logging.getLogger(name) for name in _LOGGERS]
     levels = [logger.level for logger in loggers]
     for logger in loggers:

@@ -1,6 +1,6 @@
 """The Hydra option ``search=evolution`` comes from the plugin, through a search-path plugin.
 
-STACK.md §3: ``hydra_plugins`` is a namespace package scanned by Hydra; the plugin appends
+``hydra_plugins`` is a namespace package scanned by Hydra; the plugin appends
 ``pkg://torchsearch_evolution.conf``, so every Hydra app in the environment sees the option.
 """
 

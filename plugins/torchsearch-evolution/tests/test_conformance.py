@@ -1,4 +1,4 @@
-"""The evolution sampler passes torchsearch's searcher conformance suite (STYLE.md rule 9)."""
+"""The evolution sampler passes torchsearch's searcher conformance suite."""
 
 from __future__ import annotations
 

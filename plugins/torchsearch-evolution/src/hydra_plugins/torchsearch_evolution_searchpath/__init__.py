@@ -1,4 +1,4 @@
-"""Adds torchsearch-evolution's configs to every Hydra app's search path (STACK.md §3).
+"""Adds torchsearch-evolution's configs to every Hydra app's search path.
 
 ``hydra_plugins`` is a namespace package (no ``__init__.py``) that Hydra scans; this module
 only appends ``pkg://torchsearch_evolution.conf``, so ``search=evolution`` composes.
