@@ -21,10 +21,8 @@ from torchsearch.trials._ranking import rank
 from torchsearch.trials._record import RecordWriter
 from torchsearch.trials._record import claim_study
 from torchsearch.trials._record import completed_trials
-from torchsearch.trials._record import failure_of
 from torchsearch.trials._record import read_completed
 from torchsearch.trials._record import read_proposal
-from torchsearch.trials._record import rejected_parameters
 from torchsearch.trials._schema import GIVEN
 from torchsearch.trials._schema import SEARCH_KINDS
 from torchsearch.trials._schema import SUGGESTED
@@ -47,11 +45,9 @@ __all__ = [
     "check_direction",
     "claim_study",
     "completed_trials",
-    "failure_of",
     "load_state",
     "rank",
     "read_completed",
     "read_proposal",
-    "rejected_parameters",
     "save_state",
 ]

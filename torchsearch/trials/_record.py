@@ -38,10 +38,8 @@ __all__ = [
     "RecordWriter",
     "claim_study",
     "completed_trials",
-    "failure_of",
     "read_completed",
     "read_proposal",
-    "rejected_parameters",
 ]
 
 _log = logging.getLogger(__name__)
@@ -179,17 +177,6 @@ def completed_trials(
         if record is not None and (wanted is None or record.kind in wanted):
             out.append(record)
     return sorted(out, key=lambda t: t.number)
-
-
-def failure_of(trial: FrozenTrial) -> str | None:
-    """Why a trial failed, as recorded."""
-    error = trial.user_attrs.get(Key.ERROR.value)
-    return None if error is None else str(error)
-
-
-def rejected_parameters(trial: FrozenTrial) -> int | None:
-    """The parameter count of a trial pruned for its size, as recorded."""
-    return _optional(int, trial.user_attrs.get(Key.PARAMETERS.value))
 
 
 def claim_study(study: optuna.Study, identity: Mapping[str, Any], config: Any) -> None:
