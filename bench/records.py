@@ -1,4 +1,5 @@
-"""Records shared by the benchmark methods: the budget, one trial, one method's result.
+"""Records shared by the benchmark methods: the budget, one trial, one method's result,
+and the budgets of a full and a quick run.
 
 Every method of ``bench/run.py`` is a function ``(task, budget, seed) -> MethodResult``;
 the report reads only these records, so a new method needs no change elsewhere.
@@ -120,3 +121,32 @@ class MethodResult:
 def median(values: list[float]) -> float:
     """The median, or NaN for no values."""
     return statistics.median(values) if values else float("nan")
+
+
+PAPER_CNN_HALF = 2_600
+"""Half the MNIST-1D paper CNN's 5,210 parameters: the cap of the small-model goal."""
+FULL = {
+    "mnist1d": Budget(
+        n_trials=100,
+        trial_steps=1500,
+        seconds=180,
+        batch_size=64,
+        anchor_steps=8000,
+        max_parameters=PAPER_CNN_HALF,
+    ),
+    "digits": Budget(n_trials=100, trial_steps=500, seconds=45, batch_size=32, anchor_steps=8000),
+}
+"""The budget of each data set in a full run (``bench/run.py``, ``bench/transfer.py``)."""
+QUICK = {
+    "mnist1d": Budget(
+        n_trials=3,
+        trial_steps=15,
+        seconds=60,
+        batch_size=64,
+        anchor_steps=30,
+        population_size=2,
+        max_parameters=PAPER_CNN_HALF,
+    ),
+    "digits": Budget(n_trials=3, trial_steps=15, seconds=60, anchor_steps=30, population_size=2),
+}
+"""The same for the CI smoke check (``--quick``)."""

@@ -25,6 +25,8 @@ import methods
 import report
 import search_overhead
 import transfer
+from records import FULL
+from records import QUICK
 from records import Budget
 from records import MethodResult
 from records import Task
@@ -39,31 +41,6 @@ TASKS = (
     ),
     Task(data="digits", space="dnn", anchors=("linear", "mlp")),
 )
-PAPER_CNN_HALF = 2_600
-"""Half the MNIST-1D paper CNN's 5,210 parameters: the cap of the small-model goal."""
-FULL = {
-    "mnist1d": Budget(
-        n_trials=100,
-        trial_steps=1500,
-        seconds=180,
-        batch_size=64,
-        anchor_steps=8000,
-        max_parameters=PAPER_CNN_HALF,
-    ),
-    "digits": Budget(n_trials=100, trial_steps=500, seconds=45, batch_size=32, anchor_steps=8000),
-}
-QUICK = {
-    "mnist1d": Budget(
-        n_trials=3,
-        trial_steps=15,
-        seconds=60,
-        batch_size=64,
-        anchor_steps=30,
-        population_size=2,
-        max_parameters=PAPER_CNN_HALF,
-    ),
-    "digits": Budget(n_trials=3, trial_steps=15, seconds=60, anchor_steps=30, population_size=2),
-}
 OVERHEAD_FULL = {"n_trials": 20, "steps": 300, "repeats": 3}
 OVERHEAD_QUICK = {"n_trials": 3, "steps": 10, "repeats": 1}
 

@@ -39,6 +39,8 @@ import methods
 import optuna
 import report
 import torch
+from records import FULL
+from records import QUICK
 from records import Budget
 from records import MethodResult
 from records import Task
@@ -274,8 +276,6 @@ def wall_clock_markdown(results: list[MethodResult], budgets: dict[str, Budget])
 
 def measure(quick: bool, seeds: list[int]) -> str:
     """Both parts; returns the section's markdown."""
-    import run as main_bench  # the main benchmark's budgets
-
     child_budget = CHILDREN_QUICK if quick else CHILDREN_FULL
     children = [c for seed in seeds for c in steps_to_parent(seed, child_budget)]
     for c in children:
@@ -284,7 +284,7 @@ def measure(quick: bool, seeds: list[int]) -> str:
             f"{c.target:.4f} {c.steps}",
             flush=True,
         )
-    budgets = main_bench.QUICK if quick else main_bench.FULL
+    budgets = QUICK if quick else FULL
     results = equal_wall_clock(budgets, seeds)
     return (
         children_markdown(children, child_budget) + "\n\n" + wall_clock_markdown(results, budgets)
