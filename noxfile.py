@@ -62,8 +62,9 @@ def _install_bench(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """The benchmarks: every method, the overhead, then BENCHMARKS.md (about 75 minutes on
-    2 CPU cores; ``-- --quick`` for the smoke run, ``-- --help`` for the options)."""
+    """The benchmarks: every method, the overhead, transfer learning, then BENCHMARKS.md
+    (about two hours on 2 CPU cores; ``-- --quick`` for the smoke run, ``-- --help`` for
+    the options)."""
     _install_bench(session)
     session.run("python", "bench/run.py", *session.posargs)
 
