@@ -51,6 +51,7 @@ from torchsearch.driver._loop import trial_hyperparameters
 from torchsearch.driver._loop import trial_seed
 from torchsearch.driver._plan import make_plan
 from torchsearch.exploit import Donor
+from torchsearch.exploit import TransferSettings
 from torchsearch.exploit import graft_snapshot
 from torchsearch.train import fit
 from torchsearch.trials import completed_trials
@@ -136,7 +137,9 @@ def steps_to_parent(seed: int, budget: ChildBudget) -> list[Child]:
                 if grafted:
                     state = load_state(store, parent.checkpoint)
                     graft_snapshot(model, Donor(parent.number, state))
-                trial_steps = max(1, math.ceil(budget.trial_steps * fraction))
+                trial_steps = TransferSettings(steps_fraction=fraction).grafted_steps(
+                    budget.trial_steps
+                )
                 curve: list[tuple[int, float]] = []
                 result = fit(
                     model,

@@ -195,7 +195,7 @@ class TrialLoop:
         fraction = self.plan.transfer.steps_fraction
         if graft is None or graft.tensors == 0 or fraction >= 1.0:
             return self.plan.train
-        steps = max(1, math.ceil(self.total_steps(self.plan.train) * fraction))
+        steps = self.plan.transfer.grafted_steps(self.total_steps(self.plan.train))
         return dataclasses.replace(self.plan.train, max_steps=steps, max_epochs=None)
 
     def total_steps(self, settings: TrainSettings) -> int:
