@@ -117,7 +117,8 @@ class TrialLoop:
         """One trial, from the sampler's proposal to its recorded result.
 
         A :class:`TorchSearchError` fails the trial with its reason recorded and the run
-        goes on; any other exception (or Ctrl-C) fails the trial and stops the run.
+        goes on; any other exception fails the trial and stops the run; Ctrl-C stops it
+        at once.
         """
         record = RecordWriter.of(trial)
         with _heartbeat(self.study, trial):
@@ -125,10 +126,15 @@ class TrialLoop:
                 return self._lifecycle(trial, record)
             except TorchSearchError as exc:
                 return Outcome(TrialState.FAIL, note=record.error(exc))
-            except BaseException as exc:
+            except KeyboardInterrupt:
+                # No storage call after Ctrl-C: the interrupt may have left this process's
+                # database write half done, and SQLite would then make a tell wait for its
+                # lock. The trial stays RUNNING until its heartbeat goes stale; the next
+                # run fails it and retries it, as for a killed worker.
+                raise
+            except Exception as exc:
                 with contextlib.suppress(Exception):
-                    if not isinstance(exc, KeyboardInterrupt):
-                        record.error(exc)
+                    record.error(exc)
                     self.study.tell(trial, state=TrialState.FAIL)
                 raise
 
