@@ -1,4 +1,4 @@
-"""Training candidates: settings, the LightningModule, ``fit`` and ``evaluate``.
+"""Training candidates: settings, losses, the LightningModule, ``fit`` and ``evaluate``.
 
 Imports only torch and Lightning (docs/architecture.md): the driver hands in a built
 model and in-memory splits (anything with ``x``, ``y`` and ``lengths``) and gets metrics
@@ -14,6 +14,13 @@ from torchsearch.train._data import Split
 from torchsearch.train._fit import FitResult
 from torchsearch.train._fit import evaluate
 from torchsearch.train._fit import fit
+from torchsearch.train._losses import DISTILLATION_KINDS
+from torchsearch.train._losses import DistillationLoss
+from torchsearch.train._losses import LabelLoss
+from torchsearch.train._losses import TrainingLoss
+from torchsearch.train._losses import distillation_loss
+from torchsearch.train._losses import distillation_loss_from_targets
+from torchsearch.train._losses import teacher_targets
 from torchsearch.train._objective import cross_entropy
 from torchsearch.train._objective import l2_penalty
 from torchsearch.train._optim import build_optimizer
@@ -27,16 +34,22 @@ from torchsearch.train._system import CandidateSystem
 from torchsearch.train._trainer import make_trainer
 
 __all__ = [
+    "DISTILLATION_KINDS",
     "OPTIMIZERS",
     "Batch",
     "Batches",
     "CandidateSystem",
+    "DistillationLoss",
     "FitResult",
     "Hyperparameters",
+    "LabelLoss",
     "Split",
     "TrainSettings",
+    "TrainingLoss",
     "build_optimizer",
     "cross_entropy",
+    "distillation_loss",
+    "distillation_loss_from_targets",
     "evaluate",
     "fit",
     "global_step_increment",
@@ -44,4 +57,5 @@ __all__ = [
     "learning_rate_factor",
     "make_trainer",
     "parameter_scaled_steps",
+    "teacher_targets",
 ]

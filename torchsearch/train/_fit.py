@@ -28,6 +28,7 @@ from torchsearch.train._data import Split
 from torchsearch.train._data import check_split
 from torchsearch.train._loop import run_lean
 from torchsearch.train._loop import run_lightning
+from torchsearch.train._losses import TrainingLoss
 from torchsearch.train._objective import loss_and_correct
 from torchsearch.train._optim import global_step_increment
 from torchsearch.train._settings import Hyperparameters
@@ -70,6 +71,7 @@ def fit(
     depth: int | None = None,
     validate_every: int | None = None,
     on_validation: Callable[[int, dict[str, float]], None] | None = None,
+    loss: TrainingLoss | None = None,
 ) -> FitResult:
     """Trains ``model`` in place on ``train`` and evaluates it on ``validation``.
 
@@ -84,6 +86,10 @@ def fit(
         validate_every: evaluate ``validation`` every this many steps while training
             (lean loop only); evaluation changes nothing in the training itself.
         on_validation: called as ``on_validation(steps, metrics)`` at each of those.
+        loss: what ``model`` minimises while training, cross-entropy on the labels
+            (:class:`LabelLoss`) when None. A :class:`DistillationLoss`'s teacher is moved
+            to the training device, and left there for the next student. Validation
+            scores the label loss whatever the training loss.
 
     Returns:
         The validation metrics, the time, steps and epochs trained.
@@ -111,7 +117,7 @@ def fit(
         device if lean and settings.num_workers == 0 else None,
     )
     max_steps, max_epochs, increment = _budget(model, settings, len(batches), depth)
-    system = CandidateSystem(model, hparams, increment)
+    system = CandidateSystem(model, hparams, increment, loss)
     data = batches
     if settings.num_workers > 0:
         data = batches.loader(settings.num_workers, pin_memory=device.type == "cuda")
@@ -120,6 +126,7 @@ def fit(
         start = time.perf_counter()
         if lean:
             system.to(device)
+            system.loss.to(device)
             after_step = None
             if validate_every is not None and on_validation is not None:
 

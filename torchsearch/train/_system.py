@@ -1,10 +1,12 @@
 """The LightningModule that trains one candidate: a small system around the model.
 
-The model stays a plain ``nn.Module``; this wrapper adds the objective (cross-entropy
-plus Model Search's explicit L2 penalty), the optimizer and learning-rate schedule of the
-trial's hyperparameters (docs/model_search.md, "Hyperparameters"), and a running mean of
-the training loss per epoch (``epoch_losses``), kept instead of ``self.log``, which works
-only under a ``Trainer`` and costs time on every step. Gradient clipping is done by
+The model stays a plain ``nn.Module``; this wrapper adds the objective (the training
+loss, cross-entropy on the labels unless another :class:`TrainingLoss` such as
+distillation is given, plus Model Search's explicit L2 penalty), the optimizer and
+learning-rate schedule of the trial's hyperparameters (docs/model_search.md,
+"Hyperparameters"), and a running mean of the training loss per epoch
+(``epoch_losses``), kept instead of ``self.log``, which works only under a ``Trainer``
+and costs time on every step. Gradient clipping is done by
 whoever runs the loop (``Trainer(gradient_clip_val=...)`` or the lean loop), from
 ``gradient_max_norm``.
 
@@ -22,7 +24,8 @@ import torch
 from torch import nn
 
 from torchsearch.train._data import Batch
-from torchsearch.train._objective import cross_entropy
+from torchsearch.train._losses import LabelLoss
+from torchsearch.train._losses import TrainingLoss
 from torchsearch.train._objective import l2_penalty
 from torchsearch.train._optim import build_optimizer
 from torchsearch.train._settings import Hyperparameters
@@ -39,6 +42,9 @@ class CandidateSystem(pl.LightningModule):
         hyperparameters: the trial's optimization hyperparameters.
         step_increment: global steps per optimizer step for the learning-rate schedule
             (above 1 under parameter-scaled training, docs/model_search.md, "Training").
+        loss: what the model minimises on a batch; :class:`LabelLoss` when None. Not a
+            submodule: a distillation teacher is neither trained, checkpointed nor moved
+            with the system (``fit`` and :meth:`on_fit_start` move it).
     """
 
     def __init__(
@@ -46,10 +52,12 @@ class CandidateSystem(pl.LightningModule):
         model: nn.Module,
         hyperparameters: Hyperparameters | None = None,
         step_increment: int = 1,
+        loss: TrainingLoss | None = None,
     ) -> None:
         super().__init__()
-        self.save_hyperparameters(ignore=["model"])
+        self.save_hyperparameters(ignore=["model", "loss"])
         self.model = model
+        self.loss = loss if loss is not None else LabelLoss()
         self.config = hyperparameters or Hyperparameters()
         self.epoch_losses: list[float] = []
         self._step_losses: list[torch.Tensor] = []  # appended to: no per-step setattr
@@ -58,11 +66,15 @@ class CandidateSystem(pl.LightningModule):
         return self.model(x) if lengths is None else self.model(x, lengths)
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
-        loss = cross_entropy(self(batch.x, batch.lengths), batch.y, batch.lengths)
+        loss = self.loss(self.model, batch)
         self._step_losses.append(loss.detach())
         if self.config.l2_regularization > 0:
             loss = loss + l2_penalty(self.trainable_parameters(), self.config.l2_regularization)
         return loss
+
+    def on_fit_start(self) -> None:
+        """Under a ``Trainer``: the loss's modules (a teacher) go where the model went."""
+        self.loss.to(self.device)
 
     def on_train_epoch_start(self) -> None:
         self._step_losses.clear()
