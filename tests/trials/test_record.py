@@ -18,8 +18,11 @@ from torchsearch import Architecture
 from torchsearch import ConfigError
 from torchsearch.search import parse_architecture
 from torchsearch.trials import CompletedTrial
+from torchsearch.trials import EnsembleRecord
 from torchsearch.trials import Key
 from torchsearch.trials import RecordWriter
+from torchsearch.trials import TeacherRecord
+from torchsearch.trials import TrainingRecord
 from torchsearch.trials import TrialKind
 from torchsearch.trials import TrialProposal
 from torchsearch.trials import completed_trials
@@ -102,6 +105,8 @@ def test_completed_trials_keeps_complete_search_and_suggestion_trials(tmp_path: 
     for number, kind in enumerate(kinds):
         trial = study.ask()
         record_trial(trial, Architecture.single([FC] * (number + 1)), kind=kind)
+        if kind == "ensemble":
+            RecordWriter.of(trial).ensemble(EnsembleRecord((0, 1), "intermixed", "average"))
         if number == 3:
             study.tell(trial, state=TrialState.FAIL)
         elif number == 4:
@@ -116,6 +121,45 @@ def test_completed_trials_keeps_complete_search_and_suggestion_trials(tmp_path: 
     assert all(isinstance(t, CompletedTrial) and t.feasible for t in found)
     assert [t.number for t in completed_trials(study, kinds=None)] == [0, 1, 2]
     assert [t.number for t in completed_trials(study, kinds=[TrialKind.ENSEMBLE])] == [2]
+    assert completed_trials(study, kinds=None)[2].towers == (0, 1)  # a pure ensemble's
+
+
+def test_records_of_ensembles_teachers_and_training_round_trip(tmp_path: Path) -> None:
+    study = sqlite_study(tmp_path, direction="maximize")
+    trial = study.ask()
+    record_trial(trial, Architecture.single([FC]), kind="distillation")
+    writer = RecordWriter.of(trial)
+    writer.ensemble(EnsembleRecord((3, 5), "adaptive", "weighted"))
+    writer.teacher(TeacherRecord(4, "cross_entropy", 2.0, 0.5))
+    writer.training(TrainingRecord(seed=11, data_seed=0, steps=300))
+    study.tell(trial, 0.5)
+    record = read_completed(study.trials[0])
+    assert record is not None
+    assert record.ensemble == EnsembleRecord((3, 5), "adaptive", "weighted")
+    assert record.teacher == TeacherRecord(4, "cross_entropy", 2.0, 0.5)
+    assert record.training == TrainingRecord(11, 0, 300)
+    assert record.towers == (3, 5, 0) and record.has_own_tower
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("ensemble", {"members": "x"}),
+        ("ensemble", {"members": []}),
+        ("teacher", {"trial": "abc", "kind": "mse_logits", "temperature": 1, "weight": 1}),
+        ("training", {"seed": 1.5, "data_seed": 0, "steps": 3}),
+    ],
+)
+def test_a_malformed_exploitation_record_is_skipped_with_a_warning(
+    tmp_path: Path, key: str, value: object, caplog
+) -> None:
+    study = sqlite_study(tmp_path, direction="maximize")
+    trial = study.ask()
+    record_trial(trial, Architecture.single([FC]))
+    trial.set_user_attr(key, value)
+    study.tell(trial, 0.5)
+    assert read_completed(study.trials[0]) is None
+    assert "malformed record" in caplog.text
 
 
 def test_constraints_and_non_finite_values_make_a_trial_infeasible(tmp_path: Path) -> None:

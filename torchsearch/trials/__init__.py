@@ -16,6 +16,9 @@ from torchsearch.trials._checkpoints import save_state
 from torchsearch.trials._proposal import TrialProposal
 from torchsearch.trials._ranking import DIRECTIONS
 from torchsearch.trials._ranking import CompletedTrial
+from torchsearch.trials._ranking import EnsembleRecord
+from torchsearch.trials._ranking import TeacherRecord
+from torchsearch.trials._ranking import TrainingRecord
 from torchsearch.trials._ranking import check_direction
 from torchsearch.trials._ranking import rank
 from torchsearch.trials._record import RecordWriter
@@ -37,9 +40,12 @@ __all__ = [
     "SUGGESTED",
     "CheckpointError",
     "CompletedTrial",
+    "EnsembleRecord",
     "Key",
     "RecordWriter",
     "StudyKey",
+    "TeacherRecord",
+    "TrainingRecord",
     "TrialKind",
     "TrialProposal",
     "check_direction",

@@ -28,6 +28,9 @@ from torchsearch._errors import ConfigError
 from torchsearch.space import Architecture
 from torchsearch.trials._proposal import TrialProposal
 from torchsearch.trials._ranking import CompletedTrial
+from torchsearch.trials._ranking import EnsembleRecord
+from torchsearch.trials._ranking import TeacherRecord
+from torchsearch.trials._ranking import TrainingRecord
 from torchsearch.trials._schema import SEARCH_KINDS
 from torchsearch.trials._schema import Key
 from torchsearch.trials._schema import StudyKey
@@ -86,6 +89,18 @@ class RecordWriter:
         """Writes what transfer learning gave the trial."""
         self._set(Key.GRAFT, dict(graft))
 
+    def ensemble(self, ensemble: EnsembleRecord) -> None:
+        """Writes the frozen trials the trial combines with its own tower."""
+        self._set(Key.ENSEMBLE, ensemble.to_dict())
+
+    def teacher(self, teacher: TeacherRecord) -> None:
+        """Writes the teacher the trial is distilled from."""
+        self._set(Key.TEACHER, teacher.to_dict())
+
+    def training(self, training: TrainingRecord) -> None:
+        """Writes the seeds and step budget that train the trial again."""
+        self._set(Key.TRAINING, training.to_dict())
+
     def result(
         self, metrics: Mapping[str, float], train_seconds: float, steps: int, checkpoint: str
     ) -> None:
@@ -136,6 +151,16 @@ def read_completed(trial: FrozenTrial) -> CompletedTrial | None:
     value = float(trial.value)
     feasible = math.isfinite(value) and all(v <= 0 for v in trial.constraints.values())
     validation = attrs.get(Key.VALIDATION.value)
+    try:
+        ensemble = _read(EnsembleRecord.from_dict, attrs.get(Key.ENSEMBLE.value))
+        teacher = _read(TeacherRecord.from_dict, attrs.get(Key.TEACHER.value))
+        training = _read(TrainingRecord.from_dict, attrs.get(Key.TRAINING.value))
+    except ConfigError as exc:
+        _log.warning("Trial %d: ignoring its malformed record: %s", trial.number, exc)
+        return None
+    if proposal.kind == TrialKind.ENSEMBLE.value and ensemble is None:
+        _log.warning("Trial %d: ignoring an ensemble trial that names no members", trial.number)
+        return None
     return CompletedTrial(
         number=trial.number,
         architecture=proposal.architecture,
@@ -150,6 +175,9 @@ def read_completed(trial: FrozenTrial) -> CompletedTrial | None:
         graft=attrs.get(Key.GRAFT.value) if isinstance(attrs.get(Key.GRAFT.value), dict) else None,
         train_seconds=_optional(float, attrs.get(Key.TRAIN_SECONDS.value)),
         steps=_optional(int, attrs.get(Key.STEPS.value)),
+        ensemble=ensemble,
+        teacher=teacher,
+        training=training,
     )
 
 
@@ -201,6 +229,11 @@ def _metrics(value: Any) -> dict[str, float]:
         return {}
     numbers = {str(k): _optional(float, v) for k, v in value.items()}
     return {k: v for k, v in numbers.items() if v is not None}
+
+
+def _read(parse: Any, value: Any) -> Any:
+    """``parse(value)``, or ``None`` when the attribute is absent."""
+    return None if value is None else parse(value)
 
 
 def _optional(kind: type, value: Any) -> Any:

@@ -39,6 +39,16 @@ class Key(str, enum.Enum):
     """Why it failed: the exception's type and message."""
     REASON = "reason"
     """Why it was pruned untrained."""
+    ENSEMBLE = "ensemble"
+    """The frozen trials whose towers it combines with its own (see ``EnsembleRecord``):
+    ``{"members": [trial numbers], "strategy": ..., "combiner": ...}``; absent for a
+    single model."""
+    TEACHER = "teacher"
+    """The trial it was distilled from, and how (see ``TeacherRecord``)."""
+    TRAINING = "training"
+    """How to train it again: ``{"seed": ..., "data_seed": ..., "steps": ...}``, the seed
+    of its initial weights, the seed of its data order and its step budget (before
+    parameter scaling)."""
 
 
 class StudyKey(str, enum.Enum):
@@ -62,11 +72,18 @@ class TrialKind(str, enum.Enum):
     DISTILLATION = "distillation"
     """A tower trained against a teacher's logits."""
     REPLAY = "replay"
-    """A recorded architecture retrained without search."""
+    """A recorded trial trained again from its record (``parent`` is the original)."""
+    REPLICA = "replica"
+    """The best architecture retrained with another seed and data order, to be ensembled."""
 
 
-SEARCH_KINDS: tuple[str, ...] = (TrialKind.SEARCH.value, TrialKind.SUGGESTION.value)
-"""The kinds whose trials the search algorithms learn from by default."""
+SEARCH_KINDS: tuple[str, ...] = (
+    TrialKind.SEARCH.value,
+    TrialKind.SUGGESTION.value,
+    TrialKind.DISTILLATION.value,
+)
+"""The kinds whose trials the search algorithms learn from by default: one new tower each,
+scored as trained (a distilled tower is a search candidate trained with a teacher)."""
 
 SUGGESTED = "suggested"
 """The operation of a user suggestion."""
