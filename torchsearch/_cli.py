@@ -25,8 +25,30 @@ EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 
 
+REPLAY_KEYS = ("trial", "seed", "steps", "replicas")
+"""What ``torchsearch replay KEY=VALUE`` is short for: ``replay.KEY=VALUE``."""
+
+
+def main() -> None:
+    """The ``torchsearch`` command; ``torchsearch replay trial=N ...`` replays trial N."""
+    sys.argv[1:] = expand_replay(sys.argv[1:])
+    _search()
+
+
+def expand_replay(args: list[str]) -> list[str]:
+    """``["replay", "trial=3", "data=csv"]`` → ``["replay.trial=3", "data=csv"]`` (the
+    bare word ``replay`` may come anywhere; ``trial`` defaults to ``best``); argument
+    lists without it are returned as they are."""
+    if "replay" not in args:
+        return args
+    rest = [a for a in args if a != "replay"]
+    if not any(a.split("=", 1)[0] in ("trial", "replay.trial") for a in rest):
+        rest.append("trial=best")
+    return [f"replay.{a}" if a.split("=", 1)[0] in REPLAY_KEYS else a for a in rest]
+
+
 @hydra.main(config_path="pkg://torchsearch.conf", config_name="config", version_base="1.3")
-def main(cfg: DictConfig) -> None:
+def _search(cfg: DictConfig) -> None:
     """Runs (or resumes) the search the config describes, then reports the best model."""
     from torchsearch.driver import run_search  # heavy imports only once the config is valid
 

@@ -12,7 +12,9 @@ import contextlib
 import dataclasses
 import logging
 import math
+import random
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +23,7 @@ import optuna
 import torch
 from optuna.artifacts import FileSystemArtifactStore
 from optuna.trial import TrialState
+from torch import nn
 from tqdm.auto import tqdm
 
 from torchsearch._errors import TorchSearchError
@@ -28,19 +31,29 @@ from torchsearch.blocks import get_registry
 from torchsearch.driver._budget import Budget
 from torchsearch.driver._budget import Outcome
 from torchsearch.driver._plan import RunPlan
+from torchsearch.driver._recipe import TrialRecipe
+from torchsearch.driver._recipe import search_recipe
+from torchsearch.exploit import EnsembleLoss
+from torchsearch.exploit import EnsembleModel
+from torchsearch.exploit import EnsembleStrategy
 from torchsearch.exploit import GraftResult
 from torchsearch.exploit import TransferMode
+from torchsearch.exploit import TrialModels
 from torchsearch.exploit import transfer_weights
 from torchsearch.search import EXPONENTIAL_DECAY_TIMES
 from torchsearch.search import decay_steps
 from torchsearch.search import prepare_trial
 from torchsearch.space import Architecture
 from torchsearch.space import CandidateModel
-from torchsearch.space import build_model
+from torchsearch.train import DistillationLoss
+from torchsearch.train import FitResult
 from torchsearch.train import Hyperparameters
+from torchsearch.train import TrainingLoss
 from torchsearch.train import TrainSettings
+from torchsearch.train import evaluate
 from torchsearch.train import fit
 from torchsearch.trials import RecordWriter
+from torchsearch.trials import TrainingRecord
 from torchsearch.trials import TrialProposal
 from torchsearch.trials import completed_trials
 from torchsearch.trials import load_state
@@ -105,6 +118,16 @@ class TrialLoop:
         if error is not None:
             raise error
 
+    def run_recipe(self, recipe: TrialRecipe) -> tuple[int, Outcome]:
+        """One new trial that trains ``recipe`` (a replay, a replica, their ensemble),
+        told to the study; returns its number and outcome."""
+        trial = self._ask()
+        outcome = self.run_trial(trial, recipe)
+        self._tell(trial, outcome)
+        if outcome.state is TrialState.FAIL:
+            print(f"torchsearch: trial {trial.number} failed: {outcome.note}")
+        return trial.number, outcome
+
     def _ask(self) -> optuna.Trial:
         """A new trial (or a dead worker's trial to retry), with its heartbeat owned here."""
         _fail_stale_trials(self.study)
@@ -113,8 +136,9 @@ class TrialLoop:
             warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
             return self.study.ask()
 
-    def run_trial(self, trial: optuna.Trial) -> Outcome:
-        """One trial, from the sampler's proposal to its recorded result.
+    def run_trial(self, trial: optuna.Trial, recipe: TrialRecipe | None = None) -> Outcome:
+        """One trial, from its recipe (by default what the search and the exploitation
+        settings ask of it) to its recorded result.
 
         A :class:`TorchSearchError` fails the trial with its reason recorded and the run
         goes on; any other exception fails the trial and stops the run; Ctrl-C stops it
@@ -123,7 +147,9 @@ class TrialLoop:
         record = RecordWriter.of(trial)
         with _heartbeat(self.study, trial):
             try:
-                return self._lifecycle(trial, record)
+                if recipe is None:
+                    recipe = self._search_recipe(trial.number)
+                return self._lifecycle(trial, record, recipe)
             except TorchSearchError as exc:
                 return Outcome(TrialState.FAIL, note=record.error(exc))
             except KeyboardInterrupt:
@@ -138,43 +164,132 @@ class TrialLoop:
                     self.study.tell(trial, state=TrialState.FAIL)
                 raise
 
-    def _lifecycle(self, trial: optuna.Trial, record: RecordWriter) -> Outcome:
+    def _search_recipe(self, number: int) -> TrialRecipe:
+        """What the exploitation settings ask of search trial ``number``."""
+        plan = self.plan
+        if not plan.exploit.active:
+            return TrialRecipe()
+        return search_recipe(
+            plan.exploit,
+            number,
+            completed_trials(self.study, kinds=None),
+            plan.direction,
+            num_suggestions=len(plan.suggestions),
+            rng=random.Random(trial_seed(plan.seed, number)),
+        )
+
+    def _lifecycle(
+        self, trial: optuna.Trial, record: RecordWriter, recipe: TrialRecipe
+    ) -> Outcome:
         """The steps of a trial; each leaves its result in the trial's record."""
         plan = self.plan
-        # The sampler's architecture (it wrote the record), with hyperparameters drawn.
-        proposal = prepare_trial(trial, plan.hparam_space, self.registry)
-        # Build; a model over space.max_parameters is never trained, never a parent.
-        model = self._build(trial.number, proposal.architecture)
-        record.parameters(model.num_parameters)
-        rejection = self.budget.rejection(model.num_parameters)
-        if rejection is not None:
-            record.rejection(rejection)
-            return Outcome(TrialState.PRUNED, parameters=model.num_parameters, note=rejection)
-        # Graft earlier trials' weights (transfer=...), then fit.
-        graft = self._graft(trial.number, proposal, model)
-        if graft is not None:
-            record.graft(graft.to_dict())
-        settings = self._train_settings(graft)
-        result = fit(
-            model,
-            plan.data.train,
-            plan.data.validation,
-            trial_hyperparameters(proposal.architecture, self.total_steps(settings)),
-            settings,
-            depth=len(proposal.architecture.blocks),
+        if recipe.proposal is None:
+            # The sampler's architecture (it wrote the record), with hyperparameters drawn.
+            proposal = prepare_trial(trial, plan.hparam_space, self.registry)
+            if recipe.kind is not None:  # e.g. a search candidate distilled from a teacher
+                proposal = dataclasses.replace(proposal, kind=recipe.kind)
+                record.proposal(proposal)
+        else:
+            proposal = recipe.proposal
+            record.proposal(proposal)
+        models = (
+            self._models()
+            if recipe.ensemble or recipe.teacher or recipe.warm_start is not None
+            else None
         )
+        tower: CandidateModel | None = None
+        graft: GraftResult | None = None
+        seed = (
+            trial_seed(plan.seed, trial.number)
+            if recipe.training is None
+            else recipe.training.seed
+        )
+        if recipe.has_tower:
+            # Build; a model over space.max_parameters is never trained, never a parent.
+            tower = self._build(seed, proposal.architecture)
+            if recipe.searched:
+                record.parameters(tower.num_parameters)
+                rejection = self.budget.rejection(tower.num_parameters)
+                if rejection is not None:
+                    record.rejection(rejection)
+                    return Outcome(
+                        TrialState.PRUNED, parameters=tower.num_parameters, note=rejection
+                    )
+                # Graft earlier trials' weights (transfer=...).
+                graft = self._graft(trial.number, proposal, tower)
+                if graft is not None:
+                    record.graft(graft.to_dict())
+            if recipe.warm_start is not None:
+                assert models is not None
+                tower.load_state_dict(models.tower(recipe.warm_start).state_dict())
+        training = recipe.training or TrainingRecord(seed, plan.seed, self._steps(graft))
+        record.training(training)
+        model: nn.Module = tower  # type: ignore[assignment]
+        loss: TrainingLoss | None = None
+        if recipe.ensemble is not None:
+            assert models is not None
+            members = [models.tower(n) for n in recipe.ensemble.members]
+            model = EnsembleModel(members, tower, recipe.ensemble.combiner, plan.data.num_classes)
+            loss = EnsembleLoss(
+                own_loss=recipe.ensemble.strategy == EnsembleStrategy.ADAPTIVE.value
+            )
+            record.ensemble(recipe.ensemble)
+        if recipe.teacher is not None:
+            assert models is not None
+            teacher = recipe.teacher
+            loss = DistillationLoss(
+                models.model(teacher.trial), teacher.kind, teacher.temperature, teacher.weight
+            )
+            record.teacher(teacher)
+        parameters = sum(p.numel() for p in model.parameters())
+        record.parameters(parameters)
+        result = self._fit(model, proposal, training, loss)
         # Record the results and the weights; the caller tells the study.
         checkpoint = save_state(self.artifacts, trial, model.state_dict())
         record.result(result.metrics, result.train_seconds, result.steps, checkpoint)
-        return Outcome(TrialState.COMPLETE, self._objective(result.metrics), model.num_parameters)
+        return Outcome(TrialState.COMPLETE, self._objective(result.metrics), parameters)
 
-    def _build(self, number: int, architecture: Architecture) -> CandidateModel:
-        """The trial's model, its initial weights seeded by the run's seed and the trial
-        alone (not by what earlier trials left in torch's generator): a resumed study
-        builds the same models."""
-        torch.manual_seed(trial_seed(self.plan.seed, number))
+    def _fit(
+        self,
+        model: nn.Module,
+        proposal: TrialProposal,
+        training: TrainingRecord,
+        loss: TrainingLoss | None,
+    ) -> FitResult:
+        """Trains ``model`` as ``training`` says; an ensemble that trains nothing (an
+        average of frozen members) is only evaluated."""
         plan = self.plan
-        return build_model(architecture, plan.data.input_spec, plan.data.num_classes, plan.problem)
+        if isinstance(model, EnsembleModel) and not model.trains:
+            start = time.perf_counter()
+            metrics = evaluate(model, plan.data.validation, plan.train.eval_batch_size)
+            return FitResult(metrics, time.perf_counter() - start, 0, 0.0, math.nan)
+        settings = dataclasses.replace(
+            plan.train, seed=training.data_seed, max_steps=training.steps, max_epochs=None
+        )
+        tower = model.tower if isinstance(model, EnsembleModel) else model
+        return fit(
+            model,
+            plan.data.train,
+            plan.data.validation,
+            trial_hyperparameters(proposal.architecture, training.steps),
+            settings,
+            # a pure ensemble's combiner is never scaled (the maximum depth scales by 1)
+            depth=plan.search.maximum_depth
+            if tower is None
+            else len(proposal.architecture.blocks),
+            loss=loss,
+        )
+
+    def _models(self) -> TrialModels:
+        """The completed trials' models, to draw members, teachers and warm starts from."""
+        return self.plan.trial_models(completed_trials(self.study, kinds=None), self.artifacts)
+
+    def _build(self, seed: int, architecture: Architecture) -> CandidateModel:
+        """The trial's model, its initial weights seeded by ``seed`` alone (not by what
+        earlier trials left in torch's generator): a resumed study builds the same
+        models, and a replay the same model again."""
+        torch.manual_seed(seed)
+        return self.plan.build(architecture)
 
     def _graft(
         self, number: int, proposal: TrialProposal, model: CandidateModel
@@ -195,14 +310,14 @@ class TrialLoop:
             _log.warning("trial %d: %s", number, warning)
         return graft
 
-    def _train_settings(self, graft: GraftResult | None) -> TrainSettings:
-        """The trial's training settings: a grafted model trains for
-        ``transfer.steps_fraction`` of the steps."""
+    def _steps(self, graft: GraftResult | None) -> int:
+        """The trial's step budget: a grafted model trains for ``transfer.steps_fraction``
+        of the trainer's."""
+        steps = self.total_steps(self.plan.train)
         fraction = self.plan.transfer.steps_fraction
         if graft is None or graft.tensors == 0 or fraction >= 1.0:
-            return self.plan.train
-        steps = self.plan.transfer.grafted_steps(self.total_steps(self.plan.train))
-        return dataclasses.replace(self.plan.train, max_steps=steps, max_epochs=None)
+            return steps
+        return self.plan.transfer.grafted_steps(steps)
 
     def total_steps(self, settings: TrainSettings) -> int:
         """The training budget in (global) steps, as Model Search's ``train_steps``."""

@@ -8,27 +8,35 @@ bad run stops with one clear line and writes nothing to the trial database.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from omegaconf import DictConfig
 from omegaconf import OmegaConf
+from optuna.artifacts import FileSystemArtifactStore
 
 from torchsearch._errors import ConfigError
 from torchsearch.blocks import InputKind
 from torchsearch.blocks import get_registry
 from torchsearch.data import DataSplits
 from torchsearch.data import provider_from_config
+from torchsearch.driver._recipe import ExploitSettings
 from torchsearch.driver._storage import StorageSettings
 from torchsearch.exploit import TransferSettings
+from torchsearch.exploit import TrialModels
 from torchsearch.search import HyperparameterSpace
 from torchsearch.search import SearchSettings
 from torchsearch.search import get_searcher
 from torchsearch.space import Architecture
+from torchsearch.space import CandidateModel
 from torchsearch.space import ProblemType
+from torchsearch.space import build_model
 from torchsearch.space import fix_architecture_order
 from torchsearch.train import TrainSettings
+from torchsearch.trials import CompletedTrial
+from torchsearch.trials import load_state
 
 __all__ = ["RunPlan", "make_plan"]
 
@@ -59,10 +67,26 @@ class RunPlan:
     train: TrainSettings
     storage: StorageSettings
     transfer: TransferSettings
+    exploit: ExploitSettings
     metric: str
     direction: str
     seed: int
     config: dict[str, Any]
+
+    def build(self, architecture: Architecture) -> CandidateModel:
+        """A fresh model of ``architecture`` for this run's data."""
+        return build_model(architecture, self.data.input_spec, self.data.num_classes, self.problem)
+
+    def trial_models(
+        self, trials: Iterable[CompletedTrial], artifacts: FileSystemArtifactStore
+    ) -> TrialModels:
+        """The models of ``trials`` (members, teachers, the best), from their checkpoints."""
+        return TrialModels(
+            trials,
+            self.build,
+            lambda artifact_id: load_state(artifacts, artifact_id),
+            self.data.num_classes,
+        )
 
 
 def make_plan(cfg: DictConfig) -> RunPlan:
@@ -134,6 +158,7 @@ def make_plan(cfg: DictConfig) -> RunPlan:
         ),
         storage=StorageSettings.from_config(_get(config, "storage")),
         transfer=TransferSettings.from_config(config.get("transfer") or {}),
+        exploit=ExploitSettings.from_config(config),
         metric=metric,
         direction=direction,
         seed=seed,

@@ -12,7 +12,16 @@ from typing import Any
 
 from torchsearch.trials import CompletedTrial
 
-__all__ = ["BestModel", "LeaderboardRow", "format_leaderboard", "write_best"]
+__all__ = ["BestModel", "LeaderboardRow", "describe", "format_leaderboard", "write_best"]
+
+
+def describe(trial: CompletedTrial) -> str:
+    """What ``trial`` evaluates, in one line: its tower, or its ensemble's members."""
+    if trial.ensemble is None:
+        return str(trial.architecture)
+    members = ", ".join(str(m) for m in trial.ensemble.members)
+    text = f"{trial.ensemble.combiner} of trials {members}"
+    return f"{text} + {trial.architecture}" if trial.has_own_tower else text
 
 
 @dataclass(frozen=True)
@@ -21,6 +30,7 @@ class LeaderboardRow:
 
     rank: int
     trial: int
+    kind: str
     origin: str
     grafted: str
     architecture: str
@@ -33,14 +43,17 @@ class LeaderboardRow:
         origin = trial.operation or trial.kind
         if trial.parent is not None:
             origin = f"{origin} {trial.parent}"
+        if trial.teacher is not None:
+            origin = f"{origin}, teacher {trial.teacher.trial}"
         graft = trial.graft or {}
         grafted = f"{graft['tensors']}/{graft['of_tensors']}" if "tensors" in graft else "-"
         return cls(
             rank=rank,
             trial=trial.number,
+            kind=trial.kind,
             origin=origin,
             grafted=grafted,
-            architecture=str(trial.architecture),
+            architecture=describe(trial),
             parameters=trial.parameters or 0,
             value=trial.value,
         )
@@ -55,6 +68,9 @@ class BestModel:
     """
 
     trial: int
+    kind: str
+    members: list[int] | None
+    teacher: int | None
     architecture: dict[str, Any]
     hyperparameters: dict[str, Any]
     parameters: int
@@ -70,16 +86,19 @@ class BestModel:
 def format_leaderboard(rows: Sequence[LeaderboardRow], metric: str, total: int) -> str:
     """A fixed-width table of the best trials, best first.
 
-    ``from`` is how each trial was made (``grow 3``: trial 3's tower grown by a block);
+    ``kind`` is what it trained (docs/ensembles.md); ``from`` is how it was made
+    (``grow 3``: trial 3's tower grown by a block; ``replay 3``: trial 3 trained again);
     ``grafted`` counts the tensors transfer learning gave it, of its model's.
     """
     if not rows:
         return "No trial has completed yet."
     width = min(max(len(r.architecture) for r in rows), 70)
     origin = max(4, *(len(r.origin) for r in rows))
+    kind = max(4, *(len(r.kind) for r in rows))
     grafted = max(7, *(len(r.grafted) for r in rows))
     header = (
-        f"{'rank':>4}  {'trial':>5}  {'from':<{origin}}  {'grafted':>{grafted}}  "
+        f"{'rank':>4}  {'trial':>5}  {'kind':<{kind}}  {'from':<{origin}}  "
+        f"{'grafted':>{grafted}}  "
         f"{'architecture':<{width}}  {'params':>9}  {metric:>10}"
     )
     lines = [f"Best {len(rows)} of {total} completed trials (validation {metric}):", header]
@@ -89,7 +108,8 @@ def format_leaderboard(rows: Sequence[LeaderboardRow], metric: str, total: int) 
         )
         value = f"{r.value:.4f}" if math.isfinite(r.value) else str(r.value)
         lines.append(
-            f"{r.rank:>4}  {r.trial:>5}  {r.origin:<{origin}}  {r.grafted:>{grafted}}  "
+            f"{r.rank:>4}  {r.trial:>5}  {r.kind:<{kind}}  {r.origin:<{origin}}  "
+            f"{r.grafted:>{grafted}}  "
             f"{arch:<{width}}  {r.parameters:>9,}  {value:>10}"
         )
     return "\n".join(lines)

@@ -13,6 +13,7 @@ from pathlib import Path
 import optuna
 import torch
 from optuna.artifacts import FileSystemArtifactStore
+from torch import nn
 
 from torchsearch.driver._plan import RunPlan
 from torchsearch.driver._report import BestModel
@@ -21,13 +22,11 @@ from torchsearch.driver._report import format_leaderboard
 from torchsearch.driver._report import write_best
 from torchsearch.driver._storage import artifact_folder
 from torchsearch.driver._storage import redact
-from torchsearch.space import CandidateModel
-from torchsearch.space import build_model
+from torchsearch.exploit import TrialModels
 from torchsearch.train import evaluate
 from torchsearch.trials import CheckpointError
 from torchsearch.trials import CompletedTrial
 from torchsearch.trials import completed_trials
-from torchsearch.trials import load_state
 from torchsearch.trials import rank
 
 __all__ = ["export_model", "report_best"]
@@ -44,19 +43,23 @@ def report_best(
     ranked = rank(trials, plan.direction)
     rows = [LeaderboardRow.of(i + 1, t) for i, t in enumerate(ranked[:LEADERBOARD_SIZE])]
     print(format_leaderboard(rows, plan.metric, len(trials)))
-    chosen = _best_with_weights(ranked, plan, artifacts)
+    chosen = _best_with_weights(ranked, plan.trial_models(trials, artifacts))
     if chosen is None:
         return None
     best_trial, model = chosen
     architecture = best_trial.architecture
+    members = list(best_trial.ensemble.members) if best_trial.ensemble else None
     test = evaluate(model, plan.data.test, plan.train.eval_batch_size)
     checkpoint = artifact_folder(plan.storage, run_dir) / best_trial.checkpoint
     model_file = export_model(model, plan, run_dir / "best_model.pt2")
     best = BestModel(
         trial=best_trial.number,
+        kind=best_trial.kind,
+        members=members,
+        teacher=best_trial.teacher.trial if best_trial.teacher else None,
         architecture=architecture.to_dict(),
         hyperparameters=dict(architecture.hparams),
-        parameters=best_trial.parameters or model.num_parameters,
+        parameters=best_trial.parameters or sum(p.numel() for p in model.parameters()),
         validation=dict(best_trial.validation),
         test={k: float(v) for k, v in test.items()},
         checkpoint=str(checkpoint),
@@ -75,27 +78,23 @@ def report_best(
 
 
 def _best_with_weights(
-    ranked: Sequence[CompletedTrial], plan: RunPlan, artifacts: FileSystemArtifactStore
-) -> tuple[CompletedTrial, CandidateModel] | None:
+    ranked: Sequence[CompletedTrial], models: TrialModels
+) -> tuple[CompletedTrial, nn.Module] | None:
     """The best trial whose checkpoint loads, with its model; says so when it skips one."""
     for trial in ranked:
-        model = build_model(
-            trial.architecture, plan.data.input_spec, plan.data.num_classes, plan.problem
-        )
         try:
-            model.load_state_dict(load_state(artifacts, trial.checkpoint or ""))
+            return trial, models.model(trial.number)
         except CheckpointError as exc:
             print(f"torchsearch: trial {trial.number} is skipped: its {exc}.")
-            continue
-        return trial, model
     return None
 
 
-def export_model(model: CandidateModel, plan: RunPlan, path: Path) -> Path | None:
+def export_model(model: nn.Module, plan: RunPlan, path: Path) -> Path | None:
     """Saves ``model`` with ``torch.export``, loadable without torchsearch.
 
-    ``torch.export.load(path).module()(x)`` gives the logits; for sequences all steps
-    are taken as valid. Returns ``None`` (and logs why) when the model cannot be exported;
+    ``torch.export.load(path).module()(x)`` gives the logits (an ensemble's combined
+    logits: its members are part of the program); for sequences all steps are taken as
+    valid. Returns ``None`` (and logs why) when the model cannot be exported;
     the checkpoint and the architecture in ``best.json`` still rebuild it.
     """
     model = model.eval()

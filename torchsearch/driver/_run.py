@@ -20,6 +20,8 @@ from torchsearch.driver._budget import now
 from torchsearch.driver._loop import TrialLoop
 from torchsearch.driver._plan import RunPlan
 from torchsearch.driver._plan import make_plan
+from torchsearch.driver._replay import ReplaySettings
+from torchsearch.driver._replay import run_replay
 from torchsearch.driver._report import BestModel
 from torchsearch.driver._results import report_best
 from torchsearch.driver._storage import open_artifact_store
@@ -53,10 +55,15 @@ def run_search(cfg: DictConfig, run_dir: Path) -> BestModel | None:
         seed=plan.seed,
         suggestions=plan.suggestions,
     )
-    study = _open_study(storage, plan, sampler)
+    replay = ReplaySettings.from_config(plan.config.get("replay") or {})
+    study = _open_study(storage, plan, sampler, resume_only=replay.active)
     _log.info("study %s in %s", plan.storage.study, redact(str(plan.storage.url or run_dir)))
     budget = Budget(plan.n_trials, plan.timeout_s, plan.max_parameters, started=started)
-    TrialLoop(study, plan, artifacts, budget).run()
+    loop = TrialLoop(study, plan, artifacts, budget)
+    if replay.active:
+        run_replay(study, loop, replay)
+    else:
+        loop.run()
     return report_best(study, plan, artifacts, run_dir)
 
 
@@ -68,7 +75,11 @@ def quiet_libraries() -> None:
 
 
 def _open_study(
-    storage: optuna.storages.BaseStorage, plan: RunPlan, sampler: optuna.samplers.BaseSampler
+    storage: optuna.storages.BaseStorage,
+    plan: RunPlan,
+    sampler: optuna.samplers.BaseSampler,
+    *,
+    resume_only: bool = False,
 ) -> optuna.Study:
     identity = {
         "data": plan.data.name,
@@ -76,6 +87,11 @@ def _open_study(
         "metric": plan.metric,
         "direction": plan.direction,
     }
+    if resume_only and plan.storage.study not in _study_names(storage):
+        raise ConfigError(
+            f"There is no study {plan.storage.study!r} to replay from in this storage; run "
+            "the search first, with the same data, space and storage settings."
+        )
     try:
         study = optuna.create_study(
             storage=storage,
@@ -93,3 +109,10 @@ def _open_study(
         raise StorageError(f"Cannot open study {plan.storage.study!r}: {exc}") from exc
     claim_study(study, identity, plan.config)
     return study
+
+
+def _study_names(storage: optuna.storages.BaseStorage) -> set[str]:
+    try:
+        return {s.study_name for s in storage.get_all_studies()}
+    except Exception as exc:
+        raise StorageError(f"Cannot read the studies of the storage: {exc}") from exc
