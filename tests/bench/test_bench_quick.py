@@ -64,6 +64,10 @@ def quick_run(
         str(output),
         "--plots",
         str(folder / "results"),
+        # Their own smoke checks run these sections (test_transfer_quick.py,
+        # test_ensembles_quick.py).
+        "--no-transfer",
+        "--no-ensembles",
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     return done, output

@@ -32,6 +32,7 @@ from torchsearch.driver._budget import Budget
 from torchsearch.driver._budget import Outcome
 from torchsearch.driver._plan import RunPlan
 from torchsearch.driver._recipe import TrialRecipe
+from torchsearch.driver._recipe import recorded_recipe
 from torchsearch.driver._recipe import search_recipe
 from torchsearch.exploit import EnsembleLoss
 from torchsearch.exploit import EnsembleModel
@@ -148,7 +149,7 @@ class TrialLoop:
         with _heartbeat(self.study, trial):
             try:
                 if recipe is None:
-                    recipe = self._search_recipe(trial.number)
+                    recipe = self._search_recipe(trial)
                 return self._lifecycle(trial, record, recipe)
             except TorchSearchError as exc:
                 return Outcome(TrialState.FAIL, note=record.error(exc))
@@ -164,9 +165,14 @@ class TrialLoop:
                     self.study.tell(trial, state=TrialState.FAIL)
                 raise
 
-    def _search_recipe(self, number: int) -> TrialRecipe:
-        """What the exploitation settings ask of search trial ``number``."""
+    def _search_recipe(self, trial: optuna.Trial) -> TrialRecipe:
+        """What an earlier attempt of ``trial`` recorded, or what the exploitation
+        settings ask of it."""
         plan = self.plan
+        number = trial.number
+        recorded = recorded_recipe(self.study._storage.get_trial(trial._trial_id))
+        if recorded is not None:
+            return recorded
         if not plan.exploit.active:
             return TrialRecipe()
         return search_recipe(

@@ -8,6 +8,7 @@ so that a replayed trial is trained exactly as it was the first time.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -15,12 +16,15 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
+from optuna.trial import FrozenTrial
+
 from torchsearch._errors import ConfigError
 from torchsearch.exploit import DistillKind
 from torchsearch.exploit import DistillSettings
 from torchsearch.exploit import EnsembleSettings
 from torchsearch.exploit import EnsembleStrategy
 from torchsearch.exploit import choose_members
+from torchsearch.exploit import phase_conflict
 from torchsearch.exploit import plan_trial
 from torchsearch.exploit import trial_id
 from torchsearch.space import Architecture
@@ -32,6 +36,8 @@ from torchsearch.trials import TrainingRecord
 from torchsearch.trials import TrialKind
 from torchsearch.trials import TrialProposal
 from torchsearch.trials import rank
+from torchsearch.trials import read_exploitation
+from torchsearch.trials import read_proposal
 
 __all__ = [
     "REPLAY",
@@ -39,9 +45,12 @@ __all__ = [
     "ExploitSettings",
     "TrialRecipe",
     "ensemble_recipe",
+    "recorded_recipe",
     "replay_recipe",
     "search_recipe",
 ]
+
+_log = logging.getLogger("torchsearch")
 
 REPLAY = "replay"
 """The operation of a trial trained again from another's record."""
@@ -64,10 +73,14 @@ class ExploitSettings:
         Raises:
             ConfigError: a setting is invalid.
         """
-        return cls(
+        settings = cls(
             EnsembleSettings.from_config(config.get("ensemble") or {}),
             DistillSettings.from_config(config.get("distill") or {}),
         )
+        conflict = phase_conflict(settings.ensemble, settings.distill)
+        if conflict is not None:
+            _log.warning(conflict)
+        return settings
 
     @property
     def active(self) -> bool:
@@ -242,4 +255,36 @@ def _best_single(ranked: Sequence[CompletedTrial]) -> CompletedTrial | None:
     return next(
         (t for t in ranked if t.ensemble is None and t.kind in SEARCH_KINDS),
         None,
+    )
+
+
+def recorded_recipe(trial: FrozenTrial) -> TrialRecipe | None:
+    """The recipe an earlier attempt of ``trial`` recorded (a trial retried after its
+    worker died, whose record Optuna copied), or ``None`` when it recorded none.
+
+    Raises:
+        ConfigError: the record is malformed.
+    """
+    ensemble, teacher, training = read_exploitation(trial)
+    proposal = read_proposal(trial)
+    if training is None or proposal is None:
+        return None
+    given = proposal.operation in (REPLAY, WARM_START) or proposal.kind not in SEARCH_KINDS
+    if not given:
+        # A search tower: the sampler reads the recorded architecture back (and TPE gets
+        # its params again); only the kind of a distilled one is not the sampler's.
+        distilled = proposal.kind == TrialKind.DISTILLATION.value
+        return TrialRecipe(
+            training=training,
+            ensemble=ensemble,
+            teacher=teacher,
+            kind=proposal.kind if distilled else None,
+        )
+    return TrialRecipe(
+        proposal=proposal,
+        training=training,
+        ensemble=ensemble,
+        teacher=teacher,
+        warm_start=proposal.parent if proposal.operation == WARM_START else None,
+        searched=False,
     )

@@ -25,6 +25,7 @@ from torchsearch.trials._record import RecordWriter
 from torchsearch.trials._record import claim_study
 from torchsearch.trials._record import completed_trials
 from torchsearch.trials._record import read_completed
+from torchsearch.trials._record import read_exploitation
 from torchsearch.trials._record import read_proposal
 from torchsearch.trials._schema import GIVEN
 from torchsearch.trials._schema import SEARCH_KINDS
@@ -54,6 +55,7 @@ __all__ = [
     "load_state",
     "rank",
     "read_completed",
+    "read_exploitation",
     "read_proposal",
     "save_state",
 ]

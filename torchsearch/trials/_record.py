@@ -42,6 +42,7 @@ __all__ = [
     "claim_study",
     "completed_trials",
     "read_completed",
+    "read_exploitation",
     "read_proposal",
 ]
 
@@ -135,6 +136,24 @@ def read_proposal(trial: FrozenTrial) -> TrialProposal | None:
     return TrialProposal.from_dict({k.value: attrs[k.value] for k in _PROPOSAL_KEYS if k in attrs})
 
 
+def read_exploitation(
+    trial: FrozenTrial,
+) -> tuple[EnsembleRecord | None, TeacherRecord | None, TrainingRecord | None]:
+    """The ensemble, teacher and training parts of ``trial``'s record, in any state
+    (a retried trial trains what its first attempt recorded).
+
+    Raises:
+        ConfigError: a part is malformed, or an ensemble trial names no members.
+    """
+    attrs = trial.user_attrs
+    ensemble = _read(EnsembleRecord.from_dict, attrs.get(Key.ENSEMBLE.value))
+    teacher = _read(TeacherRecord.from_dict, attrs.get(Key.TEACHER.value))
+    training = _read(TrainingRecord.from_dict, attrs.get(Key.TRAINING.value))
+    if attrs.get(Key.KIND.value) == TrialKind.ENSEMBLE.value and ensemble is None:
+        raise ConfigError("an ensemble trial names no members")
+    return ensemble, teacher, training
+
+
 def read_completed(trial: FrozenTrial) -> CompletedTrial | None:
     """The record of a COMPLETE trial; ``None`` for another state, no architecture or
     value, or a malformed record (logged once as a warning)."""
@@ -152,14 +171,9 @@ def read_completed(trial: FrozenTrial) -> CompletedTrial | None:
     feasible = math.isfinite(value) and all(v <= 0 for v in trial.constraints.values())
     validation = attrs.get(Key.VALIDATION.value)
     try:
-        ensemble = _read(EnsembleRecord.from_dict, attrs.get(Key.ENSEMBLE.value))
-        teacher = _read(TeacherRecord.from_dict, attrs.get(Key.TEACHER.value))
-        training = _read(TrainingRecord.from_dict, attrs.get(Key.TRAINING.value))
+        ensemble, teacher, training = read_exploitation(trial)
     except ConfigError as exc:
         _log.warning("Trial %d: ignoring its malformed record: %s", trial.number, exc)
-        return None
-    if proposal.kind == TrialKind.ENSEMBLE.value and ensemble is None:
-        _log.warning("Trial %d: ignoring an ensemble trial that names no members", trial.number)
         return None
     return CompletedTrial(
         number=trial.number,
