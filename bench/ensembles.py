@@ -15,23 +15,22 @@ budget, then, from its study:
 3. **Replay and replicas.** ``torchsearch replay trial=<best single>`` (must reproduce
    the recorded validation metric exactly), then ``replay replicas=3``: the best tower
    trained three more times with new seeds, and their average ensemble.
+4. **The dnn space's settings.** On digits, the model a whole search selects with
+   Model Search's dnn settings (intermixed ensembles and adaptively balanced
+   distillation) against the same search without them, same trial budget.
 
 ``--output`` gets (or has replaced) its section ``## Ensembles and distillation``.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import io
-import logging
-import shlex
 import statistics
 import sys
 import tempfile
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +39,7 @@ import optuna
 import torch
 from records import Budget
 from records import Task
-from transfer import replace_section
+from sections import section_main
 
 from torchsearch.driver import run_search
 from torchsearch.driver._loop import trial_hyperparameters
@@ -74,6 +73,12 @@ QUICK = {
     "digits": Budget(n_trials=6, trial_steps=15, batch_size=32),
 }
 DISTILL_ARMS = ("alone", "adaptively_balance", "cross_entropy")
+SPACE_ARMS = {
+    "no ensembles, no distillation": ("ensemble=none", "distill=none"),
+    "intermixed": ENSEMBLE,
+    "intermixed + adaptively_balance": (*ENSEMBLE, "distill=adaptively_balance"),
+}
+"""Part 4's searches of digits with ``space=dnn``."""
 REPLICAS = 3
 
 
@@ -138,6 +143,51 @@ def one_search(task: Task, budget: Budget, seed: int) -> SeedResult:
     return SeedResult(
         task.data, seed, searched, best_single, best_ensemble, distilled, exact, replicas
     )
+
+
+@dataclass(frozen=True)
+class Selected:
+    """Part 4: what one search selected."""
+
+    arm: str
+    seed: int
+    kind: str
+    test: float
+    parameters: int
+
+
+def space_settings(budget: Budget, seeds: list[int]) -> list[Selected]:
+    """Part 4: digits searches with and without ensembles and distillation."""
+    task = TASKS[1]
+    out = []
+    for arm, extra in SPACE_ARMS.items():
+        for seed in seeds:
+            cfg = methods.compose_config(task, budget, seed, "coordinate_descent", extra=extra)
+            with tempfile.TemporaryDirectory(prefix="bench-ensembles-") as folder:
+                best = _quietly(run_search, cfg, Path(folder))
+            out.append(Selected(arm, seed, best.kind, best.test["accuracy"], best.parameters))
+            print(f"digits {arm:34s} seed {seed}: {best.kind} test {best.test['accuracy']:.4f}")
+    return out
+
+
+def space_markdown(selected: list[Selected], budget: Budget) -> str:
+    """Part 4's table: medians over seeds, and each seed's selected model."""
+    lines = [
+        f"**The dnn space's settings** (digits, {budget.n_trials} trials of "
+        f"{budget.trial_steps} steps): the model each search selects on validation, scored "
+        "once on test; ensembles and distilled trials count in the trial budget.",
+        "",
+        "| search | median test acc | median params | selected (seed: kind, test acc) |",
+        "|---|---|---|---|",
+    ]
+    for arm in SPACE_ARMS:
+        rows = [s for s in selected if s.arm == arm]
+        each = "; ".join(f"{s.seed}: {s.kind}, {s.test:.4f}" for s in rows)
+        lines.append(
+            f"| {arm} | {_median([s.test for s in rows])} | "
+            f"{_median([s.parameters for s in rows], 0)} | {each} |"
+        )
+    return "\n".join(lines)
 
 
 def _distill(
@@ -288,25 +338,12 @@ def measure(quick: bool, seeds: list[int]) -> str:
                 flush=True,
             )
             results.append(result)
-    return markdown(results, budgets)
+    selected = space_settings(budgets["digits"], seeds)
+    return markdown(results, budgets) + "\n\n" + space_markdown(selected, budgets["digits"])
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="the CI smoke check")
-    parser.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 (3; quick: 1)")
-    parser.add_argument("--output", type=Path, default=Path("BENCHMARKS.md"))
-    args = parser.parse_args(argv)
-    seeds = list(range(args.seeds if args.seeds is not None else (1 if args.quick else 3)))
-    logging.getLogger("lightning").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
-    start = time.perf_counter()
-    body = measure(args.quick, seeds)
-    command = shlex.join(["python", *sys.argv]) if argv is None else shlex.join(argv)
-    replace_section(args.output.resolve(), SECTION, body, command)
-    print(body)
-    print(f"wrote {args.output} in {time.perf_counter() - start:.1f}s")
-    return 0
+    return section_main(argv, __doc__.splitlines()[0], SECTION, measure)
 
 
 if __name__ == "__main__":

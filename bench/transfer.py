@@ -20,18 +20,13 @@ includes the same section in a full run.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import io
-import logging
 import math
-import shlex
 import statistics
 import sys
 import tempfile
-import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +39,7 @@ from records import QUICK
 from records import Budget
 from records import MethodResult
 from records import Task
+from sections import section_main
 
 from torchsearch import build_model
 from torchsearch.driver import run_search
@@ -294,35 +290,8 @@ def measure(quick: bool, seeds: list[int]) -> str:
     )
 
 
-def replace_section(path: Path, title: str, body: str, command: str) -> None:
-    """Puts ``## title`` with ``body`` into ``path``, replacing an earlier one."""
-    text = path.read_text() if path.exists() else ""
-    section = f"## {title}\n\nFrom one run of `{command}`.\n\n{body}\n"
-    head, found, rest = text.partition(f"## {title}\n")
-    if found:
-        after = rest.find("\n## ")
-        text = head + section + (rest[after + 1 :] if after >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="the CI smoke check")
-    parser.add_argument("--seeds", type=int, default=None, help="seeds 0..N-1 (3; quick: 1)")
-    parser.add_argument("--output", type=Path, default=Path("BENCHMARKS.md"))
-    args = parser.parse_args(argv)
-    seeds = list(range(args.seeds if args.seeds is not None else (1 if args.quick else 3)))
-    logging.getLogger("lightning").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
-    start = time.perf_counter()
-    body = measure(args.quick, seeds)
-    command = shlex.join(["python", *sys.argv]) if argv is None else shlex.join(argv)
-    replace_section(args.output.resolve(), SECTION, body, command)
-    print(body)
-    print(f"wrote {args.output} in {time.perf_counter() - start:.1f}s")
-    return 0
+    return section_main(argv, __doc__.splitlines()[0], SECTION, measure)
 
 
 if __name__ == "__main__":

@@ -189,27 +189,11 @@ class TrialLoop:
     ) -> Outcome:
         """The steps of a trial; each leaves its result in the trial's record."""
         plan = self.plan
-        if recipe.proposal is None:
-            # The sampler's architecture (it wrote the record), with hyperparameters drawn.
-            proposal = prepare_trial(trial, plan.hparam_space, self.registry)
-            if recipe.kind is not None:  # e.g. a search candidate distilled from a teacher
-                proposal = dataclasses.replace(proposal, kind=recipe.kind)
-                record.proposal(proposal)
-        else:
-            proposal = recipe.proposal
-            record.proposal(proposal)
-        models = (
-            self._models()
-            if recipe.ensemble or recipe.teacher or recipe.warm_start is not None
-            else None
-        )
+        proposal = self._proposal(trial, record, recipe)
+        given = recipe.training
+        seed = trial_seed(plan.seed, trial.number) if given is None else given.seed
         tower: CandidateModel | None = None
         graft: GraftResult | None = None
-        seed = (
-            trial_seed(plan.seed, trial.number)
-            if recipe.training is None
-            else recipe.training.seed
-        )
         if recipe.has_tower:
             # Build; a model over space.max_parameters is never trained, never a parent.
             tower = self._build(seed, proposal.architecture)
@@ -225,28 +209,10 @@ class TrialLoop:
                 graft = self._graft(trial.number, proposal, tower)
                 if graft is not None:
                     record.graft(graft.to_dict())
-            if recipe.warm_start is not None:
-                assert models is not None
-                tower.load_state_dict(models.tower(recipe.warm_start).state_dict())
-        training = recipe.training or TrainingRecord(seed, plan.seed, self._steps(graft))
+        training = given or TrainingRecord(seed, plan.seed, self._steps(graft))
         record.training(training)
-        model: nn.Module = tower  # type: ignore[assignment]
-        loss: TrainingLoss | None = None
-        if recipe.ensemble is not None:
-            assert models is not None
-            members = [models.tower(n) for n in recipe.ensemble.members]
-            model = EnsembleModel(members, tower, recipe.ensemble.combiner, plan.data.num_classes)
-            loss = EnsembleLoss(
-                own_loss=recipe.ensemble.strategy == EnsembleStrategy.ADAPTIVE.value
-            )
-            record.ensemble(recipe.ensemble)
-        if recipe.teacher is not None:
-            assert models is not None
-            teacher = recipe.teacher
-            loss = DistillationLoss(
-                models.model(teacher.trial), teacher.kind, teacher.temperature, teacher.weight
-            )
-            record.teacher(teacher)
+        # Frozen members, a teacher or a warm start, from earlier trials' checkpoints.
+        model, loss = self._assemble(tower, recipe, record)
         parameters = sum(p.numel() for p in model.parameters())
         record.parameters(parameters)
         result = self._fit(model, proposal, training, loss)
@@ -254,6 +220,54 @@ class TrialLoop:
         checkpoint = save_state(self.artifacts, trial, model.state_dict())
         record.result(result.metrics, result.train_seconds, result.steps, checkpoint)
         return Outcome(TrialState.COMPLETE, self._objective(result.metrics), parameters)
+
+    def _proposal(
+        self, trial: optuna.Trial, record: RecordWriter, recipe: TrialRecipe
+    ) -> TrialProposal:
+        """The recipe's tower and hyperparameters, or the sampler's (it wrote the record)
+        with hyperparameters drawn; recorded either way."""
+        if recipe.proposal is not None:
+            record.proposal(recipe.proposal)
+            return recipe.proposal
+        proposal = prepare_trial(trial, self.plan.hparam_space, self.registry)
+        if recipe.kind is not None:  # e.g. a search candidate distilled from a teacher
+            proposal = dataclasses.replace(proposal, kind=recipe.kind)
+            record.proposal(proposal)
+        return proposal
+
+    def _assemble(
+        self, tower: CandidateModel | None, recipe: TrialRecipe, record: RecordWriter
+    ) -> tuple[nn.Module, TrainingLoss | None]:
+        """The model to train around ``tower`` and its loss: the tower warm-started, in an
+        ensemble with frozen members, or taught by a teacher, as ``recipe`` says.
+
+        Raises:
+            CheckpointError: a member's, the teacher's or the warm start's weights are
+                missing: this trial fails with that reason, the search goes on.
+        """
+        if not (recipe.ensemble or recipe.teacher or recipe.warm_start is not None):
+            assert tower is not None
+            return tower, None
+        models = self._models()
+        model: nn.Module | None = tower
+        loss: TrainingLoss | None = None
+        if tower is not None and recipe.warm_start is not None:
+            tower.load_state_dict(models.tower(recipe.warm_start).state_dict())
+        if recipe.ensemble is not None:
+            record.ensemble(recipe.ensemble)
+            members = [models.tower(n) for n in recipe.ensemble.members]
+            classes = self.plan.data.num_classes
+            model = EnsembleModel(members, tower, recipe.ensemble.combiner, classes)
+            own_loss = recipe.ensemble.strategy == EnsembleStrategy.ADAPTIVE.value
+            loss = EnsembleLoss(own_loss=own_loss)
+        if recipe.teacher is not None:
+            teacher = recipe.teacher
+            record.teacher(teacher)
+            loss = DistillationLoss(
+                models.model(teacher.trial), teacher.kind, teacher.temperature, teacher.weight
+            )
+        assert model is not None
+        return model, loss
 
     def _fit(
         self,

@@ -95,6 +95,10 @@ class Tower(nn.Module):
 class CandidateModel(nn.Module):
     """The model of an architecture: its towers' logits, averaged when there are several.
 
+    Several towers here are one model trained jointly (an architecture given with
+    several towers). The search's ensembles of earlier trials, frozen and combined, are
+    :class:`torchsearch.exploit.EnsembleModel` (docs/ensembles.md).
+
     ``forward(x, lengths=None)`` takes a batch of the input spec (and, for sequences,
     the number of valid steps of each example) and returns logits of shape ``N, C``,
     or ``N, T, C`` for ``rnn_all``.
