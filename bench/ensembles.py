@@ -46,6 +46,7 @@ from torchsearch.driver._loop import trial_hyperparameters
 from torchsearch.driver._loop import trial_seed
 from torchsearch.driver._plan import RunPlan
 from torchsearch.driver._plan import make_plan
+from torchsearch.exploit import EnsembleModel
 from torchsearch.train import DistillationLoss
 from torchsearch.train import evaluate
 from torchsearch.train import fit
@@ -77,9 +78,17 @@ SPACE_ARMS = {
     "no ensembles, no distillation": ("ensemble=none", "distill=none"),
     "intermixed": ENSEMBLE,
     "intermixed + adaptively_balance": (*ENSEMBLE, "distill=adaptively_balance"),
+    "intermixed, top 3": (*ENSEMBLE, "ensemble.trials_considered=3"),
+    "intermixed, top 3 + adaptively_balance": (
+        *ENSEMBLE,
+        "ensemble.trials_considered=3",
+        "distill=adaptively_balance",
+    ),
 }
 """Part 4's searches of digits with ``space=dnn``."""
 REPLICAS = 3
+TOP = 3
+"""The post-hoc ensemble: the average of the search's ``TOP`` best single towers."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,7 @@ class SeedResult:
     trials: int
     single: Pick
     ensemble: Pick | None
+    top: Pick | None
     distilled: dict[str, float]
     replay_exact: bool
     replicas: Pick | None
@@ -123,6 +133,7 @@ def one_search(task: Task, budget: Budget, seed: int) -> SeedResult:
         single = singles[0]
         best_single = _pick(plan, models, single)
         best_ensemble = _pick(plan, models, ensembles[0]) if ensembles else None
+        top = _top_average(plan, models, singles[:TOP])
         distilled = {}
         if ensembles:
             teacher = models.model(ensembles[0].number)
@@ -141,7 +152,7 @@ def one_search(task: Task, budget: Budget, seed: int) -> SeedResult:
         replica_ensemble = after[-1] if after[-1].kind == "ensemble" else None
         replicas = _pick(plan, models, replica_ensemble) if replica_ensemble else None
     return SeedResult(
-        task.data, seed, searched, best_single, best_ensemble, distilled, exact, replicas
+        task.data, seed, searched, best_single, best_ensemble, top, distilled, exact, replicas
     )
 
 
@@ -214,6 +225,17 @@ def _distill(
     return out
 
 
+def _top_average(plan: RunPlan, models, trials: list[CompletedTrial]) -> Pick | None:
+    """The average of ``trials``' towers, built after the search (an evaluation only)."""
+    if len(trials) < 2:
+        return None
+    towers = [models.tower(t.number) for t in trials]
+    model = EnsembleModel(towers, None, "average", plan.data.num_classes)
+    splits = (plan.data.validation, plan.data.test)
+    scores = [evaluate(model, split, plan.train.eval_batch_size)["accuracy"] for split in splits]
+    return Pick(-1, scores[0], scores[1], sum(p.numel() for p in model.parameters()))
+
+
 def _pick(plan: RunPlan, models, trial: CompletedTrial) -> Pick:
     model = models.model(trial.number)
     test = evaluate(model, plan.data.test, plan.train.eval_batch_size)["accuracy"]
@@ -253,23 +275,28 @@ def markdown(results: list[SeedResult], budgets: dict[str, Budget]) -> str:
         "on digits). Every model is chosen on validation and scored once on test.",
         "",
         "**The best ensemble against the best single model of the same search**, medians "
-        "over seeds (per seed below):",
+        f"over seeds (per seed below). `top-{TOP} average` is built after the search from "
+        f"its {TOP} best single towers (an evaluation, no trial); the replicas ensemble is "
+        f"`torchsearch replay replicas={REPLICAS}` of the best single tower:",
         "",
         "| data | seeds | single test acc | ensemble test acc | ensemble higher in | "
-        "single params | ensemble params | replicas ensemble test acc |",
-        "|---|---|---|---|---|---|---|---|",
+        f"single params | ensemble params | replicas ensemble test acc | top-{TOP} average "
+        f"test acc | top-{TOP} higher in |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for data in budgets:
         rows = [r for r in results if r.data == data]
         with_ensemble = [r for r in rows if r.ensemble is not None]
         replicas = [r.replicas.test for r in rows if r.replicas is not None]
+        tops = [r for r in rows if r.top is not None]
         lines.append(
             f"| {data} | {len(rows)} | {_median([r.single.test for r in rows])} | "
             f"{_median([r.ensemble.test for r in with_ensemble])} | "  # type: ignore[union-attr]
             f"{sum(r.ensemble.test > r.single.test for r in with_ensemble)} of "  # type: ignore[union-attr]
             f"{len(with_ensemble)} | {_median([r.single.parameters for r in rows], 0)} | "
             f"{_median([r.ensemble.parameters for r in with_ensemble], 0)} | "  # type: ignore[union-attr]
-            f"{_median(replicas)} |"
+            f"{_median(replicas)} | {_median([r.top.test for r in tops])} | "  # type: ignore[union-attr]
+            f"{sum(r.top.test > r.single.test for r in tops)} of {len(tops)} |"  # type: ignore[union-attr]
         )
     lines += [
         "",
@@ -292,14 +319,16 @@ def markdown(results: list[SeedResult], budgets: dict[str, Budget]) -> str:
         f"{exact} of {len(results)} searches.",
         "",
         "| data | seed | trials | single (trial: val / test, params) | ensemble (trial: val / "
-        "test, params) | replicas ensemble (val / test) | "
+        f"test, params) | top-{TOP} average (val / test) | replicas ensemble (val / test) | "
         + " | ".join(f"distilled {a}" for a in DISTILL_ARMS)
         + " |",
-        "|---" * (6 + len(DISTILL_ARMS)) + "|",
+        "|---" * (7 + len(DISTILL_ARMS)) + "|",
     ]
     for r in results:
         lines.append(
             f"| {r.data} | {r.seed} | {r.trials} | {_show(r.single)} | {_show(r.ensemble)} | "
+            + (f"{r.top.validation:.4f} / {r.top.test:.4f}" if r.top else "-")
+            + " | "
             + (f"{r.replicas.validation:.4f} / {r.replicas.test:.4f}" if r.replicas else "-")
             + " | "
             + " | ".join(f"{r.distilled[a]:.4f}" if r.distilled else "-" for a in DISTILL_ARMS)
@@ -330,7 +359,9 @@ def measure(quick: bool, seeds: list[int]) -> str:
             start = time.perf_counter()
             result = one_search(task, budgets[task.data], seed)
             print(
-                f"{task.data:8s} seed {seed}: single {result.single.test:.4f} ensemble "
+                f"{task.data:8s} seed {seed}: top-{TOP} "
+                f"{result.top.test if result.top else float('nan'):.4f} single "
+                f"{result.single.test:.4f} ensemble "
                 f"{result.ensemble.test if result.ensemble else float('nan'):.4f} "
                 f"replicas {result.replicas.test if result.replicas else float('nan'):.4f} "
                 f"distilled {result.distilled} replay exact {result.replay_exact} "

@@ -201,3 +201,18 @@ def test_replay_of_a_failed_trial_is_one_line(make_config, tmp_path: Path) -> No
     result = run_cli(tmp_path, "replay", "trial=2", fast=False)
     assert result.returncode == 1
     assert "did not complete (it is FAIL)" in result.stderr
+
+
+def test_a_weighted_ensemble_trains_under_lightnings_trainer_too(
+    make_config, tmp_path: Path
+) -> None:
+    config = make_config(
+        "ensemble=intermixed",
+        "ensemble.every=3",
+        "ensemble.combiner=weighted",
+        "trainer.loop=lightning",
+        "search.n_trials=3",
+    )
+    run_search(config, tmp_path)
+    ensemble = _completed(tmp_path)[2]
+    assert ensemble.kind == "ensemble" and ensemble.steps and ensemble.steps > 0

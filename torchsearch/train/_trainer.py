@@ -34,7 +34,8 @@ _LOGGERS = ("lightning.pytorch", "lightning.fabric")
 
 @contextlib.contextmanager
 def quiet_lightning() -> Iterator[None]:
-    """Silences Lightning's info messages and its two known warnings."""
+    """Silences Lightning's info messages and its known warnings (frozen ensemble
+    members are in eval mode on purpose)."""
     loggers = [logging.getLogger(name) for name in _LOGGERS]
     levels = [logger.level for logger in loggers]
     for logger in loggers:
@@ -43,6 +44,7 @@ def quiet_lightning() -> Iterator[None]:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", ".*LeafSpec.*", FutureWarning)
             warnings.filterwarnings("ignore", ".* available but not used", UserWarning)
+            warnings.filterwarnings("ignore", ".*module\\(s\\) in eval mode.*")
             yield
     finally:
         for logger, level in zip(loggers, levels, strict=True):
