@@ -28,7 +28,11 @@ def test_intermixed_every_third_trial_is_an_average_ensemble_that_trains_nothing
     make_config, tmp_path: Path, capsys
 ) -> None:
     config = make_config(
-        "ensemble=intermixed", "ensemble.every=3", "ensemble.width=2", "search.n_trials=6"
+        "ensemble=intermixed",
+        "ensemble.every=3",
+        "ensemble.width=2",
+        "distill=none",
+        "search.n_trials=6",
     )
     best = run_search(config, tmp_path)
     trials = _completed(tmp_path)
@@ -58,7 +62,10 @@ def test_a_missing_member_checkpoint_fails_that_ensemble_trial_and_the_search_go
     run_search(make_config("search.n_trials=2"), tmp_path)
     shutil.rmtree(tmp_path / "artifacts")  # the members' weights are gone
     run_search(
-        make_config("ensemble=intermixed", "ensemble.every=3", "search.n_trials=4"), tmp_path
+        make_config(
+            "ensemble=intermixed", "ensemble.every=3", "distill=none", "search.n_trials=4"
+        ),
+        tmp_path,
     )
     trials = trials_in(tmp_path)
     failed = [t for t in trials if t.state is TrialState.FAIL]
@@ -117,7 +124,10 @@ def test_distillation_without_ensembles_gets_a_teacher(make_config, tmp_path: Pa
     """Model Search built no teacher without an ensemble spec: distillation silently
     trained on labels alone. Here every trial after the pool has one."""
     config = make_config(
-        "distill=adaptively_balance", "distill.minimal_pool_size=1", "search.n_trials=4"
+        "ensemble=none",
+        "distill=adaptively_balance",
+        "distill.minimal_pool_size=1",
+        "search.n_trials=4",
     )
     run_search(config, tmp_path)
     trials = _completed(tmp_path)
@@ -216,3 +226,20 @@ def test_a_weighted_ensemble_trains_under_lightnings_trainer_too(
     run_search(config, tmp_path)
     ensemble = _completed(tmp_path)[2]
     assert ensemble.kind == "ensemble" and ensemble.steps and ensemble.steps > 0
+
+
+def test_the_dnn_space_ensembles_the_three_best_and_distils_after_each_ensemble(
+    make_config, tmp_path: Path
+) -> None:
+    """The shipped dnn space: intermixed every 5th trial (the 3 best towers), then the
+    best single tower retrained from its weights with the best model as teacher."""
+    run_search(make_config("search.n_trials=6"), tmp_path)
+    trials = _completed(tmp_path)
+    ensemble, student = trials[4], trials[5]
+    ranked = sorted(
+        (t for t in trials.values() if t.number < 4), key=lambda t: (-t.value, t.number)
+    )
+    assert ensemble.kind == "ensemble" and ensemble.ensemble is not None
+    assert ensemble.ensemble.members == tuple(sorted(t.number for t in ranked[:3]))
+    assert student.kind == "distillation" and student.operation == "warm_start"
+    assert student.teacher is not None and student.teacher.kind == "adaptively_balance"

@@ -56,6 +56,37 @@ def test_a_width_beyond_the_completed_trials_uses_what_exists_and_one_is_no_ense
     assert _recipe(wide, 4, [_trial(0, 0.5)]) == TrialRecipe()  # a plain search trial
 
 
+def test_an_ensemble_of_the_same_members_is_not_repeated() -> None:
+    top3 = ExploitSettings(
+        EnsembleSettings.from_config({"strategy": "intermixed", "trials_considered": 3})
+    )
+    completed = [_trial(n, value) for n, value in enumerate([0.5, 0.9, 0.7, 0.8])]
+    first = _recipe(top3, 4, completed)
+    assert first.ensemble is not None and first.ensemble.members == (1, 2, 3)
+    done = _trial(4, 0.95, kind="ensemble", ensemble=first.ensemble)
+    later = [*completed, done, *(_trial(n, 0.1) for n in range(5, 9))]
+    assert _recipe(top3, 9, later) == TrialRecipe()  # the same 3 best: search instead
+
+
+def test_a_student_is_not_taught_twice_by_the_same_teacher() -> None:
+    settings = ExploitSettings(
+        EnsembleSettings.from_config({"strategy": "intermixed", "trials_considered": 3}),
+        DistillSettings.from_config({"kind": "adaptively_balance"}),
+    )
+    ensemble = EnsembleRecord((0, 1, 2), "intermixed", "average")
+    completed = [
+        *(_trial(n, v) for n, v in enumerate([0.5, 0.9, 0.7, 0.8])),
+        _trial(4, 0.95, kind="ensemble", ensemble=ensemble),
+    ]
+    first = _recipe(settings, 5, completed)  # id 6: right after the ensemble
+    assert first.warm_start == 1 and first.teacher is not None and first.teacher.trial == 4
+    taught = _trial(
+        5, 0.85, kind="distillation", operation="warm_start", parent=1, teacher=first.teacher
+    )
+    later = [*completed, taught, *(_trial(n, 0.1) for n in range(6, 10))]
+    assert _recipe(settings, 10, later) == TrialRecipe()  # id 11: same pair, so search
+
+
 def test_search_trials_between_ensembles_search() -> None:
     assert _recipe(INTERMIXED, 5, [_trial(n, 0.5) for n in range(5)]) == TrialRecipe()
 

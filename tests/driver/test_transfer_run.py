@@ -14,6 +14,9 @@ from torchsearch.trials import read_completed
 
 pytestmark = pytest.mark.slow
 
+# Only search trials: the dnn space's ensembles and distillation are off here.
+SEARCH_ONLY = ("ensemble=none", "distill=none")
+
 # digits: 1077 training examples, batch 32, one epoch: 34 steps; half of it: 17.
 FULL_STEPS, HALF_STEPS = 34, 17
 
@@ -21,7 +24,9 @@ FULL_STEPS, HALF_STEPS = 34, 17
 def test_snapshot_children_start_from_their_parent_and_train_less(
     make_config, tmp_path: Path, capsys
 ) -> None:
-    config = make_config("transfer=snapshot", "transfer.steps_fraction=0.5", "search.n_trials=6")
+    config = make_config(
+        "transfer=snapshot", "transfer.steps_fraction=0.5", "search.n_trials=6", *SEARCH_ONLY
+    )
     run_search(config, tmp_path)
     records = [read_completed(t) for t in trials_in(tmp_path)]
     assert all(r is not None for r in records) and len(records) == 6
@@ -46,9 +51,11 @@ def test_snapshot_children_start_from_their_parent_and_train_less(
 def test_a_missing_parent_checkpoint_starts_the_child_fresh_and_the_search_goes_on(
     make_config, tmp_path: Path, capsys
 ) -> None:
-    run_search(make_config("search.n_trials=2"), tmp_path)
+    run_search(make_config("search.n_trials=2", *SEARCH_ONLY), tmp_path)
     shutil.rmtree(tmp_path / "artifacts")  # every parent's weights are gone
-    best = run_search(make_config("transfer=snapshot", "search.n_trials=5"), tmp_path)
+    best = run_search(
+        make_config("transfer=snapshot", "search.n_trials=5", *SEARCH_ONLY), tmp_path
+    )
     trials = trials_in(tmp_path)
     assert [t.state for t in trials] == [TrialState.COMPLETE] * 5
     warned = [

@@ -193,8 +193,10 @@ def search_recipe(
     (the controller of ``torchsearch.exploit``).
 
     A trial that should import earlier trials when none is eligible yet (or a pure
-    ensemble with fewer than two towers to combine) is a plain search trial; an
-    ensemble narrower than ``ensemble.width`` is recorded with the members it has.
+    ensemble with fewer than two towers to combine, or one that repeats a completed
+    ensemble of the same members, or a student already taught by the same teacher) is a
+    plain search trial; an ensemble narrower than
+    ``ensemble.width`` is recorded with the members it has.
 
     Args:
         settings: the exploitation settings.
@@ -235,6 +237,8 @@ def search_recipe(
         )
         if student is None:
             return TrialRecipe(teacher=teacher, kind=kind)
+        if _taught(completed, student.number, teacher.trial):
+            return TrialRecipe()  # the same student and teacher again: search instead
         # Intermixed: the best single tower is retrained, from its weights, by the teacher.
         proposal = TrialProposal(student.architecture, student.number, WARM_START, kind)
         return TrialRecipe(
@@ -245,9 +249,33 @@ def search_recipe(
     strategy, combiner = ensemble.strategy.value, ensemble.combiner.value
     if role.search:  # adaptive, residual: a new tower beside the best trial's towers
         return TrialRecipe(ensemble=EnsembleRecord(towers, strategy, combiner))
-    if len(towers) < 2:
+    if len(towers) < 2 or _exists(completed, towers, combiner):
         return TrialRecipe()
     return ensemble_recipe(tuple(by_number[n] for n in towers), strategy, combiner)
+
+
+def _taught(completed: Sequence[CompletedTrial], student: int, teacher: int) -> bool:
+    """Whether ``student``'s tower was already retrained with ``teacher``: the same
+    weights, teacher and data order would give the same model again."""
+    return any(
+        t.operation == WARM_START
+        and t.parent == student
+        and t.teacher is not None
+        and t.teacher.trial == teacher
+        for t in completed
+    )
+
+
+def _exists(completed: Sequence[CompletedTrial], members: tuple[int, ...], combiner: str) -> bool:
+    """Whether a pure ensemble of exactly these members and combiner already completed:
+    another would repeat it (the best towers did not change since)."""
+    return any(
+        not t.has_own_tower
+        and t.ensemble is not None
+        and sorted(t.ensemble.members) == sorted(members)
+        and t.ensemble.combiner == combiner
+        for t in completed
+    )
 
 
 def _best_single(ranked: Sequence[CompletedTrial]) -> CompletedTrial | None:
