@@ -40,6 +40,8 @@ from torchsearch import fix_architecture_order
 from torchsearch.data import DataSplits
 from torchsearch.data import provider_from_config
 from torchsearch.driver import run_search
+from torchsearch.driver._report import describe
+from torchsearch.exploit import TrialModels
 from torchsearch.train import Hyperparameters
 from torchsearch.train import TrainSettings
 from torchsearch.train import evaluate
@@ -144,35 +146,38 @@ def _study_trials(
         return []
     origin = min(t.datetime_start for t in study.trials if t.datetime_start is not None)
     store = optuna.artifacts.FileSystemArtifactStore(str(run_dir / "artifacts"))
+    completed = [r for r in (read_completed(t) for t in done) if r is not None]
+    models = TrialModels(
+        completed,
+        lambda architecture: build_model(
+            architecture, data.input_spec, data.num_classes, space.problem
+        ),
+        lambda artifact_id: load_state(store, artifact_id),
+        data.num_classes,
+    )
     records = []
-    for trial in done:
-        record = read_completed(trial)
-        if record is None:
-            continue
+    for record in completed:
+        trial = study.trials[record.number]
         records.append(
             TrialRecord(
                 number=trial.number,
                 seconds=(trial.datetime_complete - origin).total_seconds(),
                 validation_accuracy=float(trial.value),
-                test_accuracy=_checkpoint_test(store, record, data, space),
+                test_accuracy=_checkpoint_test(models, record, data),
                 parameters=record.parameters or 0,
-                architecture=" > ".join(record.architecture.blocks),
+                architecture=describe(record),
             )
         )
     return records
 
 
 def _checkpoint_test(
-    store: optuna.artifacts.FileSystemArtifactStore,
-    record: CompletedTrial,
-    data: DataSplits,
-    space: DictConfig,
+    models: TrialModels, record: CompletedTrial, data: DataSplits
 ) -> float | None:
-    """Test accuracy of a trial's checkpoint, or None when it cannot be rebuilt."""
+    """Test accuracy of a trial's model (an ensemble's too), or None when it cannot be
+    rebuilt."""
     try:
-        model = build_model(record.architecture, data.input_spec, data.num_classes, space.problem)
-        model.load_state_dict(load_state(store, record.checkpoint or ""))
-        return evaluate(model, data.test)["accuracy"]
+        return evaluate(models.model(record.number), data.test)["accuracy"]
     except Exception:  # a curve point, never the result: leave it out
         return None
 
@@ -294,8 +299,6 @@ SEARCH_METHODS: dict[str, Method] = {
 
 
 PLANNED: dict[str, tuple[str, str]] = {
-    "torchsearch-cd + ensemble": ("ensemble", "ensembling of the best trials has not landed"),
-    "torchsearch-cd + distillation": ("distill", "distillation has not landed"),
     "scale-out (workers, storage ms per trial)": (
         "search.workers",
         "several workers on one study are supported (tests run two) but not benchmarked "
