@@ -56,10 +56,12 @@ def trials_in(run_dir: Path, study: str | None = None) -> Sequence[optuna.trial.
     path = run_dir / "trials.db"
     if not path.exists():
         return []
-    storage = optuna.storages.RDBStorage(
-        f"sqlite:///{path}", skip_table_creation=True, skip_compatibility_check=True
-    )
     try:
+        # Inside the try: the constructor reads ``version_info`` too, which a worker that
+        # has just created the file may not have written yet.
+        storage = optuna.storages.RDBStorage(
+            f"sqlite:///{path}", skip_table_creation=True, skip_compatibility_check=True
+        )
         studies = optuna.get_all_study_names(storage)
         if not studies:
             return []
