@@ -170,7 +170,9 @@ class TrialLoop:
         settings ask of it."""
         plan = self.plan
         number = trial.number
-        recorded = recorded_recipe(self.study._storage.get_trial(trial._trial_id))
+        # The trial as ``ask`` read it (nothing is written before this point): a retried
+        # trial's copied record is there, with no second storage read per trial.
+        recorded = recorded_recipe(trial._cached_frozen_trial)
         if recorded is not None:
             return recorded
         if not plan.exploit.active:
