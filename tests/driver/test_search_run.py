@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-import optuna
 import pytest
 import torch
 from cli_helpers import FAST
@@ -148,34 +147,6 @@ def test_ctrl_c_stops_cleanly_and_keeps_finished_trials(tmp_path: Path) -> None:
 
 def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def test_two_workers_share_one_study(tmp_path: Path) -> None:
-    workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "torchsearch",
-                f"hydra.run.dir={tmp_path}",
-                *FAST,
-                "search.n_trials=4",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=OUTSIDE_SOURCE_TREE,
-        )
-        for _ in range(2)
-    ]
-    for worker in workers:
-        _, err = worker.communicate(timeout=300)
-        assert worker.returncode == 0, err
-    trials = trials_in(tmp_path)
-    complete = [t for t in trials if t.state is TrialState.COMPLETE]
-    assert 4 <= len(complete) <= 5  # each stops once the study holds the budget
-    assert len({t.number for t in trials}) == len(trials)
-    assert isinstance(optuna.__version__, str)
 
 
 def test_the_same_seed_gives_the_same_trials(make_config, tmp_path: Path) -> None:

@@ -62,9 +62,15 @@ settings = TrainSettings(strategy="ddp", accelerator="cpu", max_epochs=2, max_st
 model = mlp()
 result = fit(model, separable(240, seed=1), separable(120, seed=2), settings=settings)
 weights = float(sum(p.detach().double().sum() for p in model.parameters()))
+# The same model trained alone on the same global batches (two ranks of 32 are 64).
+alone = mlp()
+fit(alone, separable(240, seed=1), separable(120, seed=2),
+    settings=TrainSettings(accelerator="cpu", max_steps=8, max_epochs=None, batch_size=64))
+gap = max(float((a - b).abs().max()) for a, b in zip(model.parameters(), alone.parameters()))
 path = os.path.join({out!r}, os.environ["RANK"] + ".json")
 with open(path, "w") as f:
-    json.dump({{"metrics": result.metrics, "steps": result.steps, "weights": weights}}, f)
+    json.dump({{"metrics": result.metrics, "steps": result.steps, "weights": weights,
+               "gap": gap}}, f)
 # The process group outlives fit (a search trains many models in it); whoever started the
 # processes ends it, or gloo's threads abort the interpreter's exit.
 if torch.distributed.is_initialized():
@@ -87,3 +93,7 @@ def test_ddp_under_torchrun_trains_one_model_over_two_processes(tmp_path: Path) 
     assert [r["steps"] for r in ranks] == [8, 8]
     assert ranks[0]["weights"] == ranks[1]["weights"]
     assert ranks[0]["metrics"] == ranks[1]["metrics"]
+    # Two ranks of 32 step like one process with batches of 64: the same examples per
+    # step (each rank takes every other example of one permutation), the gradients
+    # averaged; only the order of the sums differs.
+    assert ranks[0]["gap"] < 1e-5

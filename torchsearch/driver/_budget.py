@@ -40,16 +40,18 @@ class Outcome:
     """How one trial ended, as the budget counts it.
 
     Args:
-        state: COMPLETE, PRUNED (rejected for its size) or FAIL.
-        value: the objective value of a completed trial.
+        state: COMPLETE, PRUNED (rejected for its size, or stopped by the pruner) or FAIL.
+        value: the objective value of a completed trial (the last one of a stopped trial).
         parameters: the model's trainable parameters, when it was built.
-        note: the error of a failed trial, or why a trial was rejected.
+        note: the error of a failed trial, or why a trial was pruned.
+        stopped_early: the pruner stopped it (it trained, and was not rejected).
     """
 
     state: TrialState
     value: float | None = None
     parameters: int | None = None
     note: str | None = None
+    stopped_early: bool = False
 
 
 @dataclass
@@ -68,6 +70,7 @@ class Budget:
     started: float = field(default_factory=now)
     completed: int = 0
     rejected: int = 0
+    stopped: int = 0
     failures: int = 0
     rejections: int = 0
     smallest_rejected: int | None = None
@@ -87,8 +90,9 @@ class Budget:
     def count(self, outcome: Outcome) -> None:
         """Counts a trial that has just ended. A completed trial ends both streaks;
         neither streak ends the other, so a run alternating the two still stops."""
-        if outcome.state is TrialState.COMPLETE:
-            self.completed += 1
+        if outcome.state is TrialState.COMPLETE or outcome.stopped_early:
+            self.completed += outcome.state is TrialState.COMPLETE
+            self.stopped += outcome.stopped_early
             self.failures = self.rejections = 0
             self.smallest_rejected = None
         elif outcome.state is TrialState.PRUNED:

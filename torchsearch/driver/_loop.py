@@ -17,11 +17,13 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import optuna
 import torch
 from optuna.artifacts import FileSystemArtifactStore
+from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 from torch import nn
 from tqdm.auto import tqdm
@@ -30,10 +32,18 @@ from torchsearch._errors import TorchSearchError
 from torchsearch.blocks import get_registry
 from torchsearch.driver._budget import Budget
 from torchsearch.driver._budget import Outcome
+from torchsearch.driver._parallel import Team
 from torchsearch.driver._plan import RunPlan
+from torchsearch.driver._pruning import TrialStopped
 from torchsearch.driver._recipe import TrialRecipe
 from torchsearch.driver._recipe import recorded_recipe
 from torchsearch.driver._recipe import search_recipe
+from torchsearch.driver._workers import PRUNED_EARLY
+from torchsearch.driver._workers import SURPLUS
+from torchsearch.driver._workers import Census
+from torchsearch.driver._workers import Worker
+from torchsearch.driver._workers import share_threads
+from torchsearch.driver._workers import take_census
 from torchsearch.exploit import EnsembleLoss
 from torchsearch.exploit import EnsembleModel
 from torchsearch.exploit import EnsembleStrategy
@@ -53,6 +63,7 @@ from torchsearch.train import TrainingLoss
 from torchsearch.train import TrainSettings
 from torchsearch.train import evaluate
 from torchsearch.train import fit
+from torchsearch.trials import Key
 from torchsearch.trials import RecordWriter
 from torchsearch.trials import TrainingRecord
 from torchsearch.trials import TrialProposal
@@ -60,7 +71,7 @@ from torchsearch.trials import completed_trials
 from torchsearch.trials import load_state
 from torchsearch.trials import save_state
 
-__all__ = ["TrialLoop", "count_completed", "trial_hyperparameters", "trial_seed"]
+__all__ = ["FitJob", "TrialLoop", "follow_trials", "trial_hyperparameters", "trial_seed"]
 
 _log = logging.getLogger("torchsearch")
 
@@ -73,6 +84,9 @@ class TrialLoop:
         plan: the checked run config.
         artifacts: where checkpoints go.
         budget: what this invocation may spend.
+        team: the processes of this command (alone by default); under DDP every fit is
+            sent to all of them.
+        show_progress: draw the progress bar (one rank of a torchrun job does).
     """
 
     def __init__(
@@ -81,36 +95,57 @@ class TrialLoop:
         plan: RunPlan,
         artifacts: FileSystemArtifactStore,
         budget: Budget,
+        team: Team | None = None,
+        *,
+        show_progress: bool = True,
     ) -> None:
         self.study = study
         self.plan = plan
         self.artifacts = artifacts
         self.budget = budget
+        self.team = team
+        self.show_progress = show_progress
         self.registry = get_registry()
+        self.worker = Worker.this()
+        parallel = plan.parallel
+        self.threads = parallel.threads
+        # Under torchrun the job says how many processes share the host; alone, the
+        # other workers on the study say it, trial by trial.
+        self.workers_per_host = parallel.workers_per_host if parallel.layout else None
+        self.count_pruned = plan.pruning.counted
 
     def run(self) -> None:
         """Runs trials until ``search.n_trials`` have completed, the time budget is spent
-        or a streak of failed or rejected trials stops the run (with a ConfigError)."""
-        _fail_stale_trials(self.study)
-        finished = count_completed(self.study)
-        if not self.budget.allows_another(finished):
+        or a streak of failed or rejected trials stops the run (with a ConfigError).
+
+        Other workers may share the study: a trial starts only while the completed and
+        live trials leave room in the budget, and one that lost the race for the last
+        place ends as surplus (``_workers``), so the study holds exactly
+        ``search.n_trials`` completed trials.
+        """
+        census = self._census()
+        if not self.budget.allows_another(census.completed + census.live):
             return
         bar = tqdm(
             total=self.budget.n_trials,
-            initial=finished,
+            initial=census.completed,
             desc="trials",
             unit="trial",
             dynamic_ncols=True,
+            disable=not self.show_progress,
         )
         try:
-            while self.budget.allows_another(finished):
+            while self.budget.allows_another(census.completed + census.live):
+                self._share_threads(census)
                 trial = self._ask()
+                if self._is_surplus(trial):
+                    break
                 outcome = self.run_trial(trial)
                 self._tell(trial, outcome)
                 self.budget.count(outcome)
-                finished = count_completed(self.study)
+                census = self._census()
                 self._show(bar, trial.number, outcome)
-            line = self.budget.timeout_line(finished)
+            line = self.budget.timeout_line(census.completed)
             if line:
                 bar.write(line)
         finally:
@@ -119,9 +154,41 @@ class TrialLoop:
         if error is not None:
             raise error
 
+    def _census(self, before: int | None = None) -> Census:
+        """The study's completed and live trials (numbered below ``before``, when given);
+        a trial whose worker on this host is gone is failed first (the storage's
+        heartbeat does that, and retries it, where it has one)."""
+        _fail_stale_trials(self.study)
+        trials = self.study.get_trials(deepcopy=False)
+        census = take_census(trials, self.worker, before=before, count_pruned=self.count_pruned)
+        if census.dead and not _heartbeat_interval(self.study):
+            for dead in census.dead:
+                _fail_abandoned(self.study, dead)
+        return census
+
+    def _is_surplus(self, trial: optuna.Trial) -> bool:
+        """Ends ``trial`` as surplus (PRUNED, counting for nothing) when the trials
+        numbered before it already fill the budget."""
+        record = RecordWriter.of(trial)
+        census = self._census(before=trial.number)
+        if census.completed + census.live < self.budget.n_trials:
+            return False
+        record.rejection(
+            f"{SURPLUS}: the trials before it already make search.n_trials="
+            f"{self.budget.n_trials} ({census.completed} completed, {census.live} running)"
+        )
+        self.study.tell(trial, state=TrialState.PRUNED)
+        return True
+
+    def _share_threads(self, census: Census) -> None:
+        """This worker's share of the host's cores, for the trial about to start."""
+        workers = self.workers_per_host or census.neighbours + 1
+        share_threads(workers, self.threads)
+
     def run_recipe(self, recipe: TrialRecipe) -> tuple[int, Outcome]:
         """One new trial that trains ``recipe`` (a replay, a replica, their ensemble),
         told to the study; returns its number and outcome."""
+        self._census()  # fails a dead worker's trials first
         trial = self._ask()
         outcome = self.run_trial(trial, recipe)
         self._tell(trial, outcome)
@@ -130,12 +197,14 @@ class TrialLoop:
         return trial.number, outcome
 
     def _ask(self) -> optuna.Trial:
-        """A new trial (or a dead worker's trial to retry), with its heartbeat owned here."""
-        _fail_stale_trials(self.study)
+        """A new trial (or a dead worker's trial to retry), with its heartbeat owned here
+        and this worker recorded in it."""
         with warnings.catch_warnings():
             # Optuna warns that heartbeats are for study.optimize; _heartbeat beats instead.
             warnings.filterwarnings("ignore", "Heartbeat of storage", UserWarning)
-            return self.study.ask()
+            trial = self.study.ask()
+        RecordWriter.of(trial).worker(self.worker.to_dict())
+        return trial
 
     def run_trial(self, trial: optuna.Trial, recipe: TrialRecipe | None = None) -> Outcome:
         """One trial, from its recipe (by default what the search and the exploitation
@@ -217,7 +286,13 @@ class TrialLoop:
         model, loss = self._assemble(tower, recipe, record)
         parameters = sum(p.numel() for p in model.parameters())
         record.parameters(parameters)
-        result = self._fit(model, proposal, training, loss)
+        try:
+            result = self._fit(trial, model, proposal, training, loss)
+        except TrialStopped as stopped:
+            reason = f"{PRUNED_EARLY} at step {stopped.step} by the {plan.pruning.pruner} pruner"
+            record.stopped(stopped.metrics, stopped.step, reason)
+            value = self._objective(stopped.metrics)
+            return Outcome(TrialState.PRUNED, value, parameters, reason, stopped_early=True)
         # Record the results and the weights; the caller tells the study.
         checkpoint = save_state(self.artifacts, trial, model.state_dict())
         record.result(result.metrics, result.train_seconds, result.steps, checkpoint)
@@ -273,13 +348,19 @@ class TrialLoop:
 
     def _fit(
         self,
+        trial: optuna.Trial,
         model: nn.Module,
         proposal: TrialProposal,
         training: TrainingRecord,
         loss: TrainingLoss | None,
     ) -> FitResult:
-        """Trains ``model`` as ``training`` says; an ensemble that trains nothing (an
-        average of frozen members) is only evaluated."""
+        """Trains ``model`` as ``training`` says (over every rank under DDP, reporting to
+        the pruner when there is one); an ensemble that trains nothing (an average of
+        frozen members) is only evaluated.
+
+        Raises:
+            TrialStopped: the pruner stopped the trial.
+        """
         plan = self.plan
         if isinstance(model, EnsembleModel) and not model.trains:
             start = time.perf_counter()
@@ -289,17 +370,24 @@ class TrialLoop:
             plan.train, seed=training.data_seed, max_steps=training.steps, max_epochs=None
         )
         tower = model.tower if isinstance(model, EnsembleModel) else model
-        return fit(
+        job = FitJob(
             model,
-            plan.data.train,
-            plan.data.validation,
             trial_hyperparameters(proposal.architecture, training.steps),
             settings,
             # a pure ensemble's combiner is never scaled (the maximum depth scales by 1)
-            depth=plan.search.maximum_depth
-            if tower is None
-            else len(proposal.architecture.blocks),
-            loss=loss,
+            plan.search.maximum_depth if tower is None else len(proposal.architecture.blocks),
+            loss,
+        )
+        if self.team is not None and self.team.settings.mode == "ddp":
+            self.team.send(job)
+        pruning = plan.pruning
+        if not pruning.active:
+            return job.run(plan)
+        worst = -math.inf if plan.direction == "maximize" else math.inf
+        return job.run(
+            plan,
+            validate_every=pruning.period(training.steps),
+            on_validation=pruning.reporter(trial, plan.metric, worst),
         )
 
     def _models(self) -> TrialModels:
@@ -365,12 +453,40 @@ class TrialLoop:
             bar.update(1)
         elif outcome.state is TrialState.FAIL:
             bar.write(f"torchsearch: trial {number} failed: {outcome.note}")
-        bar.set_postfix_str(_postfix(self.study, self.plan.metric, self.budget.rejected))
+        bar.set_postfix_str(
+            _postfix(self.study, self.plan.metric, self.budget.rejected, self.budget.stopped)
+        )
 
 
-def count_completed(study: optuna.Study) -> int:
-    """The study's completed trials: what ``search.n_trials`` counts."""
-    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+@dataclass(frozen=True)
+class FitJob:
+    """One trial's training, complete but for the data: what rank 0 sends every rank
+    under DDP (the model with its initial weights, frozen members and teacher)."""
+
+    model: nn.Module
+    hparams: Hyperparameters
+    settings: TrainSettings
+    depth: int
+    loss: TrainingLoss | None
+
+    def run(self, plan: RunPlan, **options: Any) -> FitResult:
+        """Trains the model on the plan's data (``options`` go to ``fit``)."""
+        return fit(
+            self.model,
+            plan.data.train,
+            plan.data.validation,
+            self.hparams,
+            self.settings,
+            depth=self.depth,
+            loss=self.loss,
+            **options,
+        )
+
+
+def follow_trials(team: Team, plan: RunPlan) -> None:
+    """Ranks 1.. under DDP: train every model rank 0 sends, until it sends ``None``."""
+    while (job := team.receive()) is not None:
+        job.run(plan)
 
 
 def trial_hyperparameters(architecture: Architecture, total_steps: int) -> Hyperparameters:
@@ -431,8 +547,21 @@ def _fail_stale_trials(study: optuna.Study) -> None:
             optuna.storages.fail_stale_trials(study)
 
 
-def _postfix(study: optuna.Study, metric: str, rejected: int) -> str:
-    """The bar's note: the best value so far, and how many candidates were too big."""
+def _fail_abandoned(study: optuna.Study, trial: FrozenTrial) -> None:
+    """Fails a RUNNING trial whose worker's process is gone, on a storage without
+    heartbeats (the journal), where it would otherwise stay RUNNING for ever."""
+    storage = study._storage
+    worker = trial.user_attrs.get(Key.WORKER.value)
+    with contextlib.suppress(Exception):  # another worker may have failed it first
+        storage.set_trial_user_attr(
+            trial._trial_id, Key.ERROR.value, f"its worker {worker} stopped mid-trial"
+        )
+        storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+
+
+def _postfix(study: optuna.Study, metric: str, rejected: int, stopped: int) -> str:
+    """The bar's note: the best value so far, how many candidates were too big and how
+    many the pruner stopped."""
     try:
         best: float | None = study.best_value
     except ValueError:
@@ -440,4 +569,6 @@ def _postfix(study: optuna.Study, metric: str, rejected: int) -> str:
     notes = [] if best is None or not math.isfinite(best) else [f"best {metric} {best:.4f}"]
     if rejected:
         notes.append(f"{rejected} rejected (space.max_parameters)")
+    if stopped:
+        notes.append(f"{stopped} pruned")
     return ", ".join(notes)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import torch
 from omegaconf import DictConfig
 from omegaconf import OmegaConf
 from optuna.artifacts import FileSystemArtifactStore
@@ -22,6 +23,9 @@ from torchsearch.blocks import InputKind
 from torchsearch.blocks import get_registry
 from torchsearch.data import DataSplits
 from torchsearch.data import provider_from_config
+from torchsearch.driver._parallel import RUN_KEYS
+from torchsearch.driver._parallel import ParallelSettings
+from torchsearch.driver._pruning import PruningSettings
 from torchsearch.driver._recipe import ExploitSettings
 from torchsearch.driver._storage import StorageSettings
 from torchsearch.exploit import TransferSettings
@@ -65,6 +69,8 @@ class RunPlan:
     hparam_space: HyperparameterSpace
     suggestions: tuple[Architecture, ...]
     train: TrainSettings
+    parallel: ParallelSettings
+    pruning: PruningSettings
     storage: StorageSettings
     transfer: TransferSettings
     exploit: ExploitSettings
@@ -131,6 +137,21 @@ def make_plan(cfg: DictConfig) -> RunPlan:
     timeout_s = _optional_limit(searcher_cfg, "search.timeout_s", example=3600)
     max_parameters = _optional_limit(space, "space.max_parameters", example=100000, whole=True)
     seed = int(config.get("seed", 0))
+    trainer = dict(_get(config, "trainer"))
+    parallel = ParallelSettings.from_config(trainer, _trains_on_gpu(trainer))
+    train = _train_settings(
+        {k: v for k, v in trainer.items() if k not in RUN_KEYS},
+        seed=seed,
+        parameter_scaled_training=bool(space.get("parameter_scaled_training", False)),
+        maximum_depth=search.maximum_depth,
+        strategy="ddp" if parallel.mode == "ddp" else "auto",
+    )
+    pruning = PruningSettings.from_config(searcher_cfg)
+    if pruning.active and train.resolved_loop != "lean":
+        raise ConfigError(
+            f"search.pruner={pruning.pruner} judges trials while they train, which only "
+            "the lean loop does: not with trainer.parallel=ddp or trainer.loop=lightning."
+        )
     data = provider_from_config(_get(config, "data")).load().to_kind(_KIND_OF_PROBLEM[problem])
     if blocks and not any(registry.prototype(b).accepts(data.input_spec) for b in blocks):
         raise ConfigError(
@@ -150,12 +171,9 @@ def make_plan(cfg: DictConfig) -> RunPlan:
         max_parameters=None if max_parameters is None else int(max_parameters),
         hparam_space=HyperparameterSpace.from_config(space.get("learning") or {}),
         suggestions=suggestions,
-        train=_train_settings(
-            _get(config, "trainer"),
-            seed=seed,
-            parameter_scaled_training=bool(space.get("parameter_scaled_training", False)),
-            maximum_depth=search.maximum_depth,
-        ),
+        train=train,
+        parallel=parallel,
+        pruning=pruning,
         storage=StorageSettings.from_config(_get(config, "storage")),
         transfer=TransferSettings.from_config(config.get("transfer") or {}),
         exploit=ExploitSettings.from_config(config),
@@ -191,8 +209,14 @@ def _optional_limit(
     return value
 
 
+def _trains_on_gpu(trainer: Mapping[str, Any]) -> bool:
+    """Whether trials would train on CUDA GPUs (``resolve_device`` decides per trial)."""
+    return trainer.get("accelerator", "auto") != "cpu" and torch.cuda.is_available()
+
+
 def _train_settings(trainer: Mapping[str, Any], **fixed: Any) -> TrainSettings:
-    accepted = set(TrainSettings.__dataclass_fields__) - set(fixed)
+    accepted = set(TrainSettings.__dataclass_fields__) - set(fixed) - {"devices"}
+    accepted |= set(RUN_KEYS)
     unknown = sorted(set(trainer) - accepted)
     if unknown:
         raise ConfigError(

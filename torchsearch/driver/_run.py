@@ -18,6 +18,8 @@ from torchsearch._errors import StorageError
 from torchsearch.driver._budget import Budget
 from torchsearch.driver._budget import now
 from torchsearch.driver._loop import TrialLoop
+from torchsearch.driver._loop import follow_trials
+from torchsearch.driver._parallel import Team
 from torchsearch.driver._plan import RunPlan
 from torchsearch.driver._plan import make_plan
 from torchsearch.driver._replay import ReplaySettings
@@ -27,6 +29,7 @@ from torchsearch.driver._results import report_best
 from torchsearch.driver._storage import open_artifact_store
 from torchsearch.driver._storage import open_storage
 from torchsearch.driver._storage import redact
+from torchsearch.driver._workers import share_threads
 from torchsearch.search import create_sampler
 from torchsearch.trials import claim_study
 
@@ -38,6 +41,9 @@ _log = logging.getLogger("torchsearch")
 def run_search(cfg: DictConfig, run_dir: Path) -> BestModel | None:
     """Runs or resumes the search ``cfg`` describes; returns the best model found.
 
+    Under torchrun every rank calls this (``trainer.parallel``, docs/parallel.md); rank 0
+    reports once all have finished, the others return ``None``.
+
     Raises:
         TorchSearchError: a config, data, plugin or storage problem; nothing is written
             to the storage when it is found before the first trial.
@@ -45,6 +51,17 @@ def run_search(cfg: DictConfig, run_dir: Path) -> BestModel | None:
     started = now()  # the time budget counts from the start of the invocation
     quiet_libraries()
     plan = make_plan(cfg)
+    team = Team(plan.parallel)
+    team.start()
+    try:
+        return _run(plan, team, run_dir, started)
+    finally:
+        team.stop()
+
+
+def _run(plan: RunPlan, team: Team, run_dir: Path, started: float) -> BestModel | None:
+    """This process's part of the search, then the report (rank 0, once all are done)."""
+    share_threads(plan.parallel.workers_per_host, plan.parallel.threads)
     storage = open_storage(plan.storage, run_dir)
     artifacts = open_artifact_store(plan.storage, run_dir)
     sampler = create_sampler(
@@ -59,11 +76,21 @@ def run_search(cfg: DictConfig, run_dir: Path) -> BestModel | None:
     study = _open_study(storage, plan, sampler, resume_only=replay.active)
     _log.info("study %s in %s", plan.storage.study, redact(str(plan.storage.url or run_dir)))
     budget = Budget(plan.n_trials, plan.timeout_s, plan.max_parameters, started=started)
-    loop = TrialLoop(study, plan, artifacts, budget)
-    if replay.active:
-        run_replay(study, loop, replay)
+    loop = TrialLoop(study, plan, artifacts, budget, team, show_progress=team.is_reporter)
+    if not team.is_worker:
+        follow_trials(team, plan)
     else:
-        loop.run()
+        try:
+            if not replay.active:
+                loop.run()
+            elif team.is_reporter:  # a replay is one command's work, not every rank's
+                run_replay(study, loop, replay)
+        finally:
+            if plan.parallel.mode == "ddp":
+                team.send(None)  # the other ranks stop following
+    team.barrier()
+    if not team.is_reporter:
+        return None
     return report_best(study, plan, artifacts, run_dir)
 
 
@@ -97,6 +124,7 @@ def _open_study(
             storage=storage,
             study_name=plan.storage.study,
             sampler=sampler,
+            pruner=plan.pruning.make_pruner(),
             direction=plan.direction,
             load_if_exists=True,
         )

@@ -142,6 +142,7 @@ def fit(
                 max_epochs=max_epochs,
                 gradient_clip_val=hparams.gradient_max_norm,
                 after_step=after_step,
+                precision=settings.precision,
             )
         else:
             trainer = make_trainer(

@@ -42,14 +42,19 @@ def run_lean(
     max_epochs: int | None,
     gradient_clip_val: float | None,
     after_step: Callable[[int], None] | None = None,
+    precision: str = "32",
 ) -> int:
     """Trains ``system`` in this process on ``device``; returns the optimizer steps taken.
 
     ``system`` must already be on ``device``; so must the batches of :class:`Batches`,
     while those of a ``DataLoader`` (worker processes) are moved there one by one.
-    ``after_step(steps)`` is called after every optimizer step.
+    ``after_step(steps)`` is called after every optimizer step. A mixed ``precision``
+    runs the training step under ``torch.autocast``; ``16-mixed`` scales the loss as
+    Lightning does (the gradients are unscaled before clipping).
     """
     optimizer, scheduler = _unpack(system.configure_optimizers())
+    autocast = _autocast(device, precision)
+    scaler = torch.amp.GradScaler(device.type) if precision == "16-mixed" else None
     parameters = [p for group in optimizer.param_groups for p in group["params"]]
     steps, epoch = 0, 0
     move = not isinstance(batches, Batches) and device.type != "cpu"
@@ -60,10 +65,21 @@ def run_lean(
             if move:
                 batch = _to(batch, device)
             optimizer.zero_grad(set_to_none=True)
-            system.training_step(batch, batch_idx).backward()
+            if autocast is None:
+                system.training_step(batch, batch_idx).backward()
+            else:
+                with autocast:
+                    loss = system.training_step(batch, batch_idx)
+                (loss if scaler is None else scaler.scale(loss)).backward()
+            if scaler is not None:
+                scaler.unscale_(optimizer)
             if gradient_clip_val is not None:
                 clip_grad_norm_(parameters, gradient_clip_val)
-            optimizer.step()
+            if scaler is None:
+                optimizer.step()
+            else:
+                scaler.step(optimizer)
+                scaler.update()
             if scheduler is not None:
                 scheduler.step()
             steps += 1
@@ -81,6 +97,14 @@ def run_lightning(system: CandidateSystem, batches: Iterable[Batch], trainer: pl
     with quiet_lightning():
         trainer.fit(system, train_dataloaders=batches)
     return trainer.global_step
+
+
+def _autocast(device: torch.device, precision: str) -> torch.autocast | None:
+    """The autocast context of a mixed ``precision``; ``None`` for float32."""
+    if precision == "32":
+        return None
+    dtype = torch.bfloat16 if precision == "bf16-mixed" else torch.float16
+    return torch.autocast(device.type, dtype=dtype)
 
 
 def _unpack(configured: Any) -> tuple[Optimizer, LRScheduler | None]:

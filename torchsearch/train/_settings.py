@@ -16,13 +16,23 @@ from typing import Any
 
 from torchsearch._errors import ConfigError
 
-__all__ = ["ACCELERATORS", "LOOPS", "OPTIMIZERS", "STRATEGIES", "Hyperparameters", "TrainSettings"]
+__all__ = [
+    "ACCELERATORS",
+    "LOOPS",
+    "OPTIMIZERS",
+    "PRECISIONS",
+    "STRATEGIES",
+    "Hyperparameters",
+    "TrainSettings",
+]
 
 OPTIMIZERS = ("momentum", "sgd", "adagrad", "adam", "rmsprop")
 """Model Search's optimizer names; ``momentum`` is SGD with momentum 0.9."""
 ACCELERATORS = ("auto", "cpu", "gpu")
 STRATEGIES = ("auto", "ddp")
 LOOPS = ("auto", "lean", "lightning")
+PRECISIONS = ("32", "bf16-mixed", "16-mixed")
+"""Lightning's names: float32, or autocast to bfloat16 / float16 (with loss scaling)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +64,8 @@ class TrainSettings:
             :class:`CandidateSystem`'s hooks (low overhead for tiny candidates);
             ``"lightning"`` runs it with a Lightning ``Trainer``; ``"auto"`` picks
             ``"lightning"`` for DDP and ``"lean"`` otherwise.
+        precision: one of :data:`PRECISIONS`; the mixed ones run the forward pass under
+            ``torch.autocast`` (``16-mixed`` scales the loss), weights stay float32.
     """
 
     max_epochs: int | None = None
@@ -69,8 +81,11 @@ class TrainSettings:
     maximum_depth: int | None = None
     num_workers: int = 0
     loop: str = "auto"
+    precision: str = "32"
 
     def __post_init__(self) -> None:
+        if isinstance(self.precision, int) and not isinstance(self.precision, bool):
+            object.__setattr__(self, "precision", str(self.precision))  # YAML's 32
         if (self.max_epochs is None) == (self.max_steps is None):
             raise ConfigError(
                 "Set exactly one training budget, max_epochs or max_steps, and the other to "
@@ -82,6 +97,7 @@ class TrainSettings:
         _choice("accelerator", self.accelerator, ACCELERATORS)
         _choice("strategy", self.strategy, STRATEGIES)
         _choice("loop", self.loop, LOOPS)
+        _choice("precision", self.precision, PRECISIONS)
         if self.devices != "auto":
             _positive_int("devices", self.devices)
         _int("seed", self.seed)

@@ -117,6 +117,7 @@ def make_trainer(
             devices=devices,
             num_nodes=num_nodes,
             strategy=strategy,
+            precision=settings.precision,
             max_steps=-1 if max_steps is None else max_steps,
             max_epochs=-1 if max_epochs is None else max_epochs,
             gradient_clip_val=gradient_clip_val,

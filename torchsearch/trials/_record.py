@@ -120,8 +120,18 @@ class RecordWriter:
         return text
 
     def rejection(self, reason: str) -> None:
-        """Writes why the trial was pruned untrained."""
+        """Writes why the trial was pruned (untrained for its size, early, or surplus)."""
         self._set(Key.REASON, reason)
+
+    def stopped(self, metrics: Mapping[str, float], steps: int, reason: str) -> None:
+        """Writes what a trial the pruner stopped had reached, and why it stopped."""
+        self._set(Key.VALIDATION, {k: _json_number(float(v)) for k, v in metrics.items()})
+        self._set(Key.STEPS, int(steps))
+        self._set(Key.REASON, reason)
+
+    def worker(self, worker: Mapping[str, Any]) -> None:
+        """Writes which process runs the trial."""
+        self._set(Key.WORKER, dict(worker))
 
 
 def read_proposal(trial: FrozenTrial) -> TrialProposal | None:

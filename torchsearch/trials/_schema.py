@@ -38,7 +38,10 @@ class Key(str, enum.Enum):
     ERROR = "error"
     """Why it failed: the exception's type and message."""
     REASON = "reason"
-    """Why it was pruned untrained."""
+    """Why it was pruned: untrained for its size, by the pruner, or as a surplus trial."""
+    WORKER = "worker"
+    """The process that runs it: ``{"host": name, "pid": number}``; tells a live worker's
+    trial from a dead one's on the same host, and how many workers share the host."""
     ENSEMBLE = "ensemble"
     """The frozen trials whose towers it combines with its own (see ``EnsembleRecord``):
     ``{"members": [trial numbers], "strategy": ..., "combiner": ...}``; absent for a
