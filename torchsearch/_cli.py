@@ -18,6 +18,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from torchsearch._errors import TorchSearchError
+from torchsearch._errors import caused_by_interrupt
 
 __all__ = ["main"]
 
@@ -63,7 +64,7 @@ def _search(cfg: DictConfig) -> None:
     except Exception as exc:
         # An interrupt in the middle of a database call can surface as the error of the
         # clean-up that followed it; it is still the user's Ctrl-C.
-        if _caused_by_interrupt(exc):
+        if caused_by_interrupt(exc):
             _interrupted()
         raise
 
@@ -81,14 +82,3 @@ def _interrupted() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(EXIT_INTERRUPTED)
-
-
-def _caused_by_interrupt(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    link: BaseException | None = exc
-    while link is not None and id(link) not in seen:
-        if isinstance(link, KeyboardInterrupt):
-            return True
-        seen.add(id(link))
-        link = link.__cause__ or link.__context__
-    return False

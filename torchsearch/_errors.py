@@ -14,6 +14,7 @@ __all__ = [
     "StorageError",
     "TorchSearchError",
     "UnknownBlockError",
+    "caused_by_interrupt",
 ]
 
 
@@ -46,3 +47,16 @@ class UnknownBlockError(PluginError, LookupError):
 
     def __str__(self) -> str:  # LookupError would quote the message like a key.
         return str(self.args[0]) if self.args else ""
+
+
+def caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` came out of a Ctrl-C: an interrupt in the middle of a database
+    call can surface as the error of the clean-up that followed it."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        if isinstance(link, KeyboardInterrupt):
+            return True
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return False

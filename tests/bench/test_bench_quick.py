@@ -68,6 +68,7 @@ def quick_run(
         # test_ensembles_quick.py).
         "--no-transfer",
         "--no-ensembles",
+        "--no-parallel",
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     return done, output

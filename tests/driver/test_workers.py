@@ -148,3 +148,35 @@ def test_each_pruner_is_optunas() -> None:
         assert isinstance(PruningSettings(name).make_pruner(), kind)
     assert PruningSettings("median").period(1000) == 100
     assert PruningSettings("median", report_every=7).period(1000) == 7
+
+
+def test_a_database_lost_mid_run_is_one_line_with_the_password_masked(tmp_path) -> None:
+    import sqlalchemy.exc
+
+    from torchsearch.driver._storage import StorageSettings
+    from torchsearch.driver._storage import storage_lost
+
+    settings = StorageSettings("postgresql", "postgresql://u:secretpw@db/x", "s")
+    refused = sqlalchemy.exc.OperationalError(
+        "SELECT 1", {}, Exception('connection to server at "db" failed: Connection refused')
+    )
+    error = storage_lost(refused, settings, tmp_path)
+    assert error is not None
+    assert "postgresql://u:***@db/x" in str(error) and "secretpw" not in str(error)
+    assert "Connection refused" in str(error) and "\n" not in str(error)
+    assert storage_lost(ValueError("not the database"), settings, tmp_path) is None
+
+
+def test_a_census_rules_out_a_surplus_trial_only_when_no_race_can_fill_the_budget() -> None:
+    trials = [
+        _trial(0, TrialState.COMPLETE),
+        _trial(1, TrialState.RUNNING),
+        _trial(2, TrialState.WAITING),
+    ]
+    census = take_census(trials, ME)
+    assert (census.waiting, census.next_number) == (1, 3)
+    # Trial 3 is the next one: before it at most 1 completed, 1 live, 1 waiting.
+    assert not census.may_fill(3, n_trials=4)
+    assert census.may_fill(3, n_trials=3)
+    # Trial 5: two more were created since the census, each may be live.
+    assert census.may_fill(5, n_trials=5) and not census.may_fill(5, n_trials=6)

@@ -188,7 +188,16 @@ def test_create_sampler_checks_options(builtin_searchers: None) -> None:
 @pytest.mark.parametrize("path", sorted(CONF.glob("*.yaml")), ids=lambda p: p.stem)
 def test_each_search_config_makes_its_sampler(path: Path, builtin_searchers: None) -> None:
     config: dict[str, Any] = yaml.safe_load(path.read_text())
-    assert list(config) == ["name", "n_trials", "timeout_s", "inner_sampler", "options"]
+    assert list(config) == [
+        "name",
+        "n_trials",
+        "timeout_s",
+        "inner_sampler",
+        "options",
+        "pruner",
+        "report_every",
+        "count_pruned",
+    ]
     assert config["name"] == path.stem
     settings = SearchSettings(
         blocks=(*TOY_CONV_BLOCKS, *TOY_DENSE_BLOCKS), problem="cnn", minimum_depth=1

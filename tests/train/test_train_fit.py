@@ -40,6 +40,26 @@ def test_fit_reduces_validation_loss(train_split: Tensors, val_split: Tensors) -
     assert math.isfinite(result.train_loss)
 
 
+@pytest.mark.parametrize("precision", ["bf16-mixed", "16-mixed"])
+@pytest.mark.parametrize("loop", LOOPS)
+def test_mixed_precision_trains_in_autocast_with_float32_weights(
+    loop: str, precision: str, train_split: Tensors, val_split: Tensors
+) -> None:
+    model, reference = mlp(), mlp()
+    dtypes: list[torch.dtype] = []
+    model[0].register_forward_hook(lambda _m, _i, out: dtypes.append(out.dtype))
+    settings = TrainSettings(max_epochs=20, max_steps=None, batch_size=32, loop=loop)
+    mixed = fit(model, train_split, val_split, Hyperparameters(learning_rate=0.01),
+                TrainSettings(**{**settings.__dict__, "precision": precision}))  # fmt: skip
+    plain = fit(reference, train_split, val_split, Hyperparameters(learning_rate=0.01), settings)
+    # Training ran in autocast, validation in float32; 16-mixed is bfloat16 on the CPU,
+    # as Lightning makes it.
+    assert torch.bfloat16 in dtypes
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    assert mixed.metrics["accuracy"] > 0.9
+    assert abs(mixed.metrics["loss"] - plain.metrics["loss"]) < 0.05
+
+
 @pytest.mark.parametrize("loop", LOOPS)
 def test_max_steps_is_exact(
     loop: str, train_split: Tensors, val_split: Tensors, optimizer_steps: list[float]

@@ -35,6 +35,7 @@ def test_budget_must_be_one_positive_integer(budget: dict[str, object], message:
         ("accelerator", "tpu", "Unknown accelerator 'tpu'; choose one of auto, cpu, gpu"),
         ("strategy", "fsdp", "Unknown strategy 'fsdp'; choose one of auto, ddp"),
         ("loop", "fast", "Unknown loop 'fast'"),
+        ("precision", "64", "Unknown precision '64'; choose one of 32, bf16-mixed, 16-mixed"),
         ("devices", 0, "devices must be a positive integer"),
         ("num_workers", -1, "num_workers must be 0 or more"),
         ("parameter_scaled_training", True, "needs maximum_depth"),
@@ -43,6 +44,10 @@ def test_budget_must_be_one_positive_integer(budget: dict[str, object], message:
 def test_bad_settings_raise(field: str, value: object, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         TrainSettings(**{field: value})  # type: ignore[arg-type]
+
+
+def test_precision_32_from_yaml_is_the_string() -> None:
+    assert TrainSettings(precision=32).precision == "32"  # type: ignore[arg-type]
 
 
 def test_lean_loop_cannot_run_ddp() -> None:

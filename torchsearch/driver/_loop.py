@@ -138,7 +138,7 @@ class TrialLoop:
             while self.budget.allows_another(census.completed + census.live):
                 self._share_threads(census)
                 trial = self._ask()
-                if self._is_surplus(trial):
+                if self._is_surplus(trial, census):
                     break
                 outcome = self.run_trial(trial)
                 self._tell(trial, outcome)
@@ -166,9 +166,12 @@ class TrialLoop:
                 _fail_abandoned(self.study, dead)
         return census
 
-    def _is_surplus(self, trial: optuna.Trial) -> bool:
+    def _is_surplus(self, trial: optuna.Trial, before_ask: Census) -> bool:
         """Ends ``trial`` as surplus (PRUNED, counting for nothing) when the trials
-        numbered before it already fill the budget."""
+        numbered before it already fill the budget; the study is read again only when
+        the census taken before the ask cannot rule that out."""
+        if not before_ask.may_fill(trial.number, self.budget.n_trials):
+            return False
         record = RecordWriter.of(trial)
         census = self._census(before=trial.number)
         if census.completed + census.live < self.budget.n_trials:

@@ -168,16 +168,21 @@ class Team:
         return self.settings.mode != "ddp" or self.rank == 0
 
     def start(self) -> None:
-        """Joins the process group (nothing to do for a single process)."""
+        """Joins the process group (nothing to do for a single process): the configured
+        backend under DDP, gloo for a worker per rank (it only meets at the end)."""
         layout = self.settings.layout
         if not self.distributed or layout is None:
             return
-        if self.settings.backend == "nccl":
+        backend = self.settings.backend if self.settings.mode == "ddp" else "gloo"
+        if backend == "nccl":
             torch.cuda.set_device(layout.local_rank)
         if not dist.is_initialized():
-            dist.init_process_group(self.settings.backend, timeout=BARRIER_TIMEOUT)
+            dist.init_process_group(backend, timeout=BARRIER_TIMEOUT)
         # Objects (a trial's model) and barriers travel over gloo, whatever trains.
-        self._group = dist.new_group(backend="gloo", timeout=BARRIER_TIMEOUT)
+        if dist.get_backend() == "gloo":
+            self._group = dist.group.WORLD
+        else:
+            self._group = dist.new_group(backend="gloo", timeout=BARRIER_TIMEOUT)
 
     def barrier(self) -> None:
         """Waits until every process of the command gets here."""

@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 
 from torchsearch._errors import ConfigError
 from torchsearch._errors import StorageError
+from torchsearch._errors import caused_by_interrupt
 from torchsearch.driver._budget import Budget
 from torchsearch.driver._budget import now
 from torchsearch.driver._loop import TrialLoop
@@ -29,6 +30,7 @@ from torchsearch.driver._results import report_best
 from torchsearch.driver._storage import open_artifact_store
 from torchsearch.driver._storage import open_storage
 from torchsearch.driver._storage import redact
+from torchsearch.driver._storage import storage_lost
 from torchsearch.driver._workers import share_threads
 from torchsearch.search import create_sampler
 from torchsearch.trials import claim_study
@@ -55,6 +57,11 @@ def run_search(cfg: DictConfig, run_dir: Path) -> BestModel | None:
     team.start()
     try:
         return _run(plan, team, run_dir, started)
+    except Exception as exc:
+        lost = None if caused_by_interrupt(exc) else storage_lost(exc, plan.storage, run_dir)
+        if lost is None:
+            raise
+        raise lost from exc
     finally:
         team.stop()
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+import sqlalchemy.exc
 from optuna.artifacts import FileSystemArtifactStore
 
 from torchsearch._errors import StorageError
@@ -30,7 +31,11 @@ __all__ = [
     "open_artifact_store",
     "open_storage",
     "redact",
+    "storage_lost",
 ]
+
+DATABASE_ERRORS = (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInternalError)
+"""What a storage call raises when the database goes away or refuses mid-run."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,20 @@ def open_artifact_store(settings: StorageSettings, run_dir: Path) -> FileSystemA
     return FileSystemArtifactStore(str(folder.resolve()))
 
 
+def storage_lost(
+    exc: BaseException, settings: StorageSettings, run_dir: Path
+) -> StorageError | None:
+    """The one-line error of a database lost mid-run, or ``None`` for another error."""
+    if not isinstance(exc, DATABASE_ERRORS):
+        return None
+    where = redact(settings.url or str(run_dir / "trials.db"))
+    return StorageError(
+        f"Lost the trial database {where}: {_reason(exc)}. Finished trials are kept; "
+        "rerun the same command once the database is back (a trial left running is "
+        "failed and retried after storage.grace_period)."
+    )
+
+
 def redact(url: str) -> str:
     """``url`` with any password replaced by ``***``, for messages and logs."""
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
@@ -152,7 +171,17 @@ def _engine_options(url: str) -> dict[str, Any]:
         # wait for the server's disk (9 ms a write measured on loopback, 4 ms without);
         # a server crash can lose the last fraction of a second of commits, never
         # corrupt the database. It is this session's setting only.
-        return {"pool_pre_ping": True, "connect_args": {"options": "-c synchronous_commit=off"}}
+        # A server that went away is an error within seconds, not a hang: connecting
+        # gives up after 10 s, and keepalives find a dead connection within 30 s.
+        options = {
+            "options": "-c synchronous_commit=off",
+            "connect_timeout": 10,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 5,
+            "keepalives_count": 4,
+        }
+        return {"pool_pre_ping": True, "connect_args": options}
     return {"pool_pre_ping": True}
 
 

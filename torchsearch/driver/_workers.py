@@ -90,12 +90,25 @@ class Census:
         live: RUNNING trials whose worker may still be at work.
         dead: RUNNING trials whose worker's process is gone (on this host).
         neighbours: other live workers on this host running a trial now.
+        waiting: WAITING trials (enqueued, or a dead worker's retry): each may become
+            live before the next ask.
+        next_number: one more than the highest trial number seen.
     """
 
     completed: int
     live: int
     dead: tuple[FrozenTrial, ...]
     neighbours: int
+    waiting: int = 0
+    next_number: int = 0
+
+    def may_fill(self, number: int, n_trials: int) -> bool:
+        """Whether the trials numbered below ``number`` (a trial asked after this
+        census) can fill ``n_trials``: at most the counted and live ones, the waiting
+        ones, and one per trial created since. When not, it cannot be surplus, and the
+        study need not be read again to know."""
+        created_since = max(0, number - self.next_number)
+        return self.completed + self.live + self.waiting + created_since >= n_trials
 
 
 def take_census(
@@ -113,13 +126,16 @@ def take_census(
         before: count only trials numbered below this.
         count_pruned: trials the pruner stopped count toward the budget too.
     """
-    completed = live = 0
+    completed = live = waiting = next_number = 0
     dead: list[FrozenTrial] = []
     neighbours: set[Worker] = set()
     for trial in trials:
         if before is not None and trial.number >= before:
             continue
-        if counts_toward_budget(trial, count_pruned):
+        next_number = max(next_number, trial.number + 1)
+        if trial.state is TrialState.WAITING:
+            waiting += 1
+        elif counts_toward_budget(trial, count_pruned):
             completed += 1
         elif trial.state is TrialState.RUNNING:
             worker = Worker.from_record(trial.user_attrs.get(Key.WORKER.value))
@@ -129,7 +145,7 @@ def take_census(
             live += 1
             if worker is not None and worker != me and worker.host == me.host:
                 neighbours.add(worker)
-    return Census(completed, live, tuple(dead), len(neighbours))
+    return Census(completed, live, tuple(dead), len(neighbours), waiting, next_number)
 
 
 SURPLUS = "surplus"

@@ -50,11 +50,14 @@ def run_lean(
     while those of a ``DataLoader`` (worker processes) are moved there one by one.
     ``after_step(steps)`` is called after every optimizer step. A mixed ``precision``
     runs the training step under ``torch.autocast``; ``16-mixed`` scales the loss as
-    Lightning does (the gradients are unscaled before clipping).
+    Lightning does (the gradients are unscaled before clipping), and on the CPU is
+    bfloat16 without scaling, as Lightning makes it there.
     """
     optimizer, scheduler = _unpack(system.configure_optimizers())
     autocast = _autocast(device, precision)
-    scaler = torch.amp.GradScaler(device.type) if precision == "16-mixed" else None
+    scaler = None
+    if precision == "16-mixed" and device.type != "cpu":
+        scaler = torch.amp.GradScaler(device.type)
     parameters = [p for group in optimizer.param_groups for p in group["params"]]
     steps, epoch = 0, 0
     move = not isinstance(batches, Batches) and device.type != "cpu"
@@ -103,8 +106,8 @@ def _autocast(device: torch.device, precision: str) -> torch.autocast | None:
     """The autocast context of a mixed ``precision``; ``None`` for float32."""
     if precision == "32":
         return None
-    dtype = torch.bfloat16 if precision == "bf16-mixed" else torch.float16
-    return torch.autocast(device.type, dtype=dtype)
+    half = precision == "16-mixed" and device.type != "cpu"
+    return torch.autocast(device.type, dtype=torch.float16 if half else torch.bfloat16)
 
 
 def _unpack(configured: Any) -> tuple[Optimizer, LRScheduler | None]:

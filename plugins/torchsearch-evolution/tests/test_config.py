@@ -24,7 +24,16 @@ from omegaconf import OmegaConf
 import torchsearch_evolution
 from torchsearch_evolution import EvolutionSampler
 
-CORE_KEYS = ["name", "n_trials", "timeout_s", "inner_sampler", "options"]
+CORE_KEYS = [
+    "name",
+    "n_trials",
+    "timeout_s",
+    "inner_sampler",
+    "options",
+    "pruner",
+    "report_every",
+    "count_pruned",
+]
 REPO_CONF = Path(__file__).resolve().parents[3] / "conf"
 
 
