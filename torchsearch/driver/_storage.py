@@ -130,9 +130,14 @@ def storage_lost(
     """The one-line error of a database lost mid-run, or ``None`` for another error."""
     if not isinstance(exc, DATABASE_ERRORS):
         return None
+    # Optuna wraps the driver's error in a generic one ("... e.g. exceeding max
+    # length"); the database's own words are at the bottom of the chain.
+    cause: BaseException = exc
+    while isinstance(cause.__cause__ or cause.__context__, DATABASE_ERRORS):
+        cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
     where = redact(settings.url or str(run_dir / "trials.db"))
     return StorageError(
-        f"Lost the trial database {where}: {_reason(exc)}. Finished trials are kept; "
+        f"Lost the trial database {where}: {_reason(cause)}. Finished trials are kept; "
         "rerun the same command once the database is back (a trial left running is "
         "failed and retried after storage.grace_period)."
     )
