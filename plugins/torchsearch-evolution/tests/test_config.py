@@ -24,17 +24,15 @@ from omegaconf import OmegaConf
 import torchsearch_evolution
 from torchsearch_evolution import EvolutionSampler
 
-CORE_KEYS = [
-    "name",
-    "n_trials",
-    "timeout_s",
-    "inner_sampler",
-    "options",
-    "pruner",
-    "report_every",
-    "count_pruned",
-]
 REPO_CONF = Path(__file__).resolve().parents[3] / "conf"
+# The keys of every search option, in order: those of torchsearch's own random search.
+_CORE_SEARCH = importlib.util.find_spec("torchsearch.conf")
+_RANDOM = (
+    (Path(_CORE_SEARCH.origin).parent if _CORE_SEARCH and _CORE_SEARCH.origin else REPO_CONF)
+    / "search"
+    / "random.yaml"
+)
+CORE_KEYS = list(yaml.safe_load(_RANDOM.read_text()))
 
 
 def test_hydra_discovers_the_search_path_plugin() -> None:
