@@ -35,7 +35,7 @@ def tests(session: nox.Session) -> None:
     _install_torch(session)
     session.install(".[test,postgresql]")
     # Run from tests/ so that the installed package, not the source tree, is imported.
-    session.run("pytest", *session.posargs, env={"PYTHONDONTWRITEBYTECODE": "1"})
+    session.run("pytest", "--durations=15", *session.posargs, env={"PYTHONDONTWRITEBYTECODE": "1"})
 
 
 @nox.session
