@@ -300,9 +300,8 @@ SEARCH_METHODS: dict[str, Method] = {
 
 PLANNED: dict[str, tuple[str, str]] = {
     "scale-out (workers, storage ms per trial)": (
-        "search.workers",
-        "several workers on one study are supported (tests run two) but not benchmarked "
-        "yet; the overhead section gives the storage's milliseconds per trial for one worker",
+        "trainer.parallel",
+        "measured by bench/parallel.py (its own section) and bench/storage.py",
     ),
 }
 """The hooks for figures still to come: a row's config key, and why it is not measured.

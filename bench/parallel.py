@@ -2,13 +2,17 @@
 
     python bench/parallel.py [--quick] [--seeds N] [--output BENCHMARKS.md]
 
-1. **Trials per minute with 1 and 2 workers** on this machine: the default search
-   (digits, ``dnn`` space) for a fixed wall clock (``search.timeout_s``, no trial
-   budget), run as one process; as ``torchrun --nproc_per_node=2`` (a worker per rank,
-   ``trainer.parallel=trials``); as two processes started side by side on one study;
-   and, for comparison, two processes that keep torch's default of every core each
-   (``trainer.threads`` set to the core count: what workers did before they shared
-   the cores). Completed trials per minute, and the ratio to one worker.
+1. **Trials per minute with 1 and 2 workers** on this machine, for a fixed wall clock
+   (``search.timeout_s``, no trial budget), run as one process; as ``torchrun
+   --nproc_per_node=2`` (a worker per rank, ``trainer.parallel=trials``); as two
+   processes started side by side on one study; and, for comparison, two processes that
+   keep torch's default of every core each (``trainer.threads`` set to the core count:
+   what workers did before they shared the cores). Completed trials per minute, the
+   ratio to one worker, and the training milliseconds per optimizer step. Two
+   workloads: random search on digits with no ensembles, whose trials are alike
+   however many workers share the study, so the ratio is the machine's; and the
+   default search (coordinate descent and ensembles), whose trials grow as the study
+   does, so that more workers also change which trials it runs.
 2. **Pruning on MNIST-1D** (``space=cnn1d``): the same number of trials started
    (``search.count_pruned=true``), 600 steps each, with ``search.pruner=none``, ``median`` and
    ``successive_halving``: wall clock, trials the pruner stopped, and the selected
@@ -48,6 +52,7 @@ class Search:
     pruned: int
     validation: float | None
     test: float | None
+    ms_per_step: float = float("nan")
 
     @property
     def per_minute(self) -> float:
@@ -87,41 +92,56 @@ def run(
     ).trials
     best_file = run_dir / "best.json"
     best = json.loads(best_file.read_text()) if best_file.exists() else {}
+    complete = [t for t in trials if t.state is TrialState.COMPLETE]
+    steps = sum(t.user_attrs.get("steps", 0) for t in complete)
+    training = sum(t.user_attrs.get("train_seconds", 0.0) for t in complete)
     return Search(
         seconds,
-        sum(t.state is TrialState.COMPLETE for t in trials),
+        len(complete),
         sum(str(t.user_attrs.get("reason", "")).startswith("pruned") for t in trials),
         best.get("validation", {}).get("accuracy"),
         best.get("test", {}).get("accuracy"),
+        1000 * training / steps if steps else float("nan"),
     )
+
+
+WORKLOADS = {
+    "random search, no ensembles": ["search=random", "ensemble=none", "distill=none"],
+    "the default search": [],
+}
 
 
 def workers_table(scratch: Path, seconds: int) -> str:
     cores = len(os.sched_getaffinity(0))
     budget = [f"search.timeout_s={seconds}", "search.n_trials=100000"]
-    arms = {
-        "1 worker": run(scratch / "one", budget),
-        "torchrun --nproc_per_node=2": run(
-            scratch / "torchrun", budget, processes=2, torchrun=True
-        ),
-        "2 processes, one study": run(scratch / "two", budget, processes=2),
-        f"2 processes, {cores} threads each": run(
-            scratch / "greedy", [*budget, f"trainer.threads={cores}"], processes=2
-        ),
-    }
-    one = arms["1 worker"].per_minute
     lines = [
-        f"The default search (digits, `dnn`) for {seconds} s of wall clock a run "
-        f"(start-up and the report included), {cores} CPU cores.",
+        f"Digits, `dnn` space, {seconds} s of wall clock a run (start-up and the report "
+        f"included), {cores} CPU cores.",
         "",
-        "| how | completed trials | seconds | trials per minute | vs 1 worker |",
-        "|---|---:|---:|---:|---:|",
+        "| workload | how | completed trials | seconds | trials per minute | vs 1 worker "
+        "| training ms per step |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for name, search in arms.items():
-        lines.append(
-            f"| {name} | {search.completed} | {search.seconds:.0f} | "
-            f"{search.per_minute:.1f} | {search.per_minute / one:.2f}x |"
-        )
+    for workload, overrides in WORKLOADS.items():
+        base = [*budget, *overrides]
+        folder = scratch / workload.replace(" ", "-").replace(",", "")
+        arms = {
+            "1 worker": run(folder / "one", base),
+            "torchrun --nproc_per_node=2": run(
+                folder / "torchrun", base, processes=2, torchrun=True
+            ),
+            "2 processes, one study": run(folder / "two", base, processes=2),
+            f"2 processes, {cores} threads each": run(
+                folder / "greedy", [*base, f"trainer.threads={cores}"], processes=2
+            ),
+        }
+        one = arms["1 worker"].per_minute
+        for name, search in arms.items():
+            lines.append(
+                f"| {workload} | {name} | {search.completed} | {search.seconds:.0f} | "
+                f"{search.per_minute:.1f} | {search.per_minute / one:.2f}x | "
+                f"{search.ms_per_step:.2f} |"
+            )
     return "\n".join(lines)
 
 
@@ -180,7 +200,7 @@ def _median(values) -> str:  # type: ignore[no-untyped-def]
 def measure(quick: bool, seeds: list[int]) -> str:
     with tempfile.TemporaryDirectory(prefix="bench-parallel-") as folder:
         scratch = Path(folder)
-        workers = workers_table(scratch, 8 if quick else 120)
+        workers = workers_table(scratch, 8 if quick else 60)
         pruning = pruning_table(scratch, seeds, 3 if quick else 16, 15 if quick else 600)
     return "### Trials per minute\n\n" + workers + "\n\n### Pruning\n\n" + pruning
 

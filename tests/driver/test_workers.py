@@ -59,6 +59,19 @@ def test_completed_and_live_trials_count_and_surplus_or_rejected_ones_do_not() -
     assert take_census(trials, ME, before=4).live == 1
 
 
+def test_a_neighbour_between_two_trials_still_shares_the_cores() -> None:
+    """A worker of short trials spends part of its time asking and telling: it counts
+    as a neighbour while its process lives and it ran one of the latest trials."""
+    alive = Worker(HOST, os.getppid()).to_dict()
+    gone = {"host": HOST, "pid": _dead_pid()}
+    between = [_trial(0, TrialState.COMPLETE, worker=alive), _trial(1, TrialState.COMPLETE)]
+    assert take_census(between, ME).neighbours == 1
+    assert take_census([_trial(0, TrialState.COMPLETE, worker=gone)], ME).neighbours == 0
+    long_ago = [_trial(0, TrialState.COMPLETE, worker=alive)]
+    long_ago += [_trial(n, TrialState.COMPLETE, worker=ME.to_dict()) for n in range(1, 100)]
+    assert take_census(long_ago, ME).neighbours == 0
+
+
 def test_a_running_trial_whose_local_worker_is_gone_is_dead_not_live() -> None:
     gone = {"host": HOST, "pid": _dead_pid()}
     trials = [_trial(0, TrialState.RUNNING, worker=gone), _trial(1, TrialState.COMPLETE)]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from torchsearch.driver._files import write_atomically
 from torchsearch.trials import CompletedTrial
 
 __all__ = ["BestModel", "LeaderboardRow", "describe", "format_leaderboard", "write_best"]
@@ -117,5 +118,5 @@ def format_leaderboard(rows: Sequence[LeaderboardRow], metric: str, total: int) 
 
 def write_best(best: BestModel, path: Path) -> Path:
     """Writes ``best`` as indented JSON to ``path``; returns the path."""
-    path.write_text(json.dumps(asdict(best), indent=2, sort_keys=False) + "\n")
-    return path
+    text = json.dumps(asdict(best), indent=2, sort_keys=False) + "\n"
+    return write_atomically(path, lambda partial: partial.write_text(text))

@@ -15,6 +15,7 @@ import torch
 from optuna.artifacts import FileSystemArtifactStore
 from torch import nn
 
+from torchsearch.driver._files import write_atomically
 from torchsearch.driver._plan import RunPlan
 from torchsearch.driver._report import BestModel
 from torchsearch.driver._report import LeaderboardRow
@@ -102,7 +103,7 @@ def export_model(model: nn.Module, plan: RunPlan, path: Path) -> Path | None:
     batch = torch.export.Dim("batch", min=1)
     try:
         program = torch.export.export(model, (example,), dynamic_shapes=({0: batch},))
-        torch.export.save(program, str(path))
+        write_atomically(path, lambda partial: torch.export.save(program, str(partial)))
     except Exception as exc:  # export support varies by layer; the checkpoint remains
         _log.warning("Could not export the best model with torch.export: %s", exc)
         return None

@@ -89,7 +89,9 @@ class Census:
         completed: COMPLETE trials (what ``search.n_trials`` counts).
         live: RUNNING trials whose worker may still be at work.
         dead: RUNNING trials whose worker's process is gone (on this host).
-        neighbours: other live workers on this host running a trial now.
+        neighbours: other workers on this host whose process is alive and that ran
+            one of the study's last ``RECENT`` trials (running or finished: a worker
+            between two short trials is still a neighbour).
         waiting: WAITING trials (enqueued, or a dead worker's retry): each may become
             live before the next ask.
         next_number: one more than the highest trial number seen.
@@ -128,24 +130,33 @@ def take_census(
     """
     completed = live = waiting = next_number = 0
     dead: list[FrozenTrial] = []
-    neighbours: set[Worker] = set()
+    last_trial_of: dict[Worker, int] = {}
     for trial in trials:
         if before is not None and trial.number >= before:
             continue
         next_number = max(next_number, trial.number + 1)
+        worker = Worker.from_record(trial.user_attrs.get(Key.WORKER.value))
+        if worker is not None and worker != me and worker.host == me.host:
+            last_trial_of[worker] = max(trial.number, last_trial_of.get(worker, -1))
         if trial.state is TrialState.WAITING:
             waiting += 1
         elif counts_toward_budget(trial, count_pruned):
             completed += 1
         elif trial.state is TrialState.RUNNING:
-            worker = Worker.from_record(trial.user_attrs.get(Key.WORKER.value))
             if worker is not None and worker.is_gone():
                 dead.append(trial)
                 continue
             live += 1
-            if worker is not None and worker != me and worker.host == me.host:
-                neighbours.add(worker)
-    return Census(completed, live, tuple(dead), len(neighbours), waiting, next_number)
+    recent = next_number - RECENT
+    neighbours = sum(
+        1 for worker, last in last_trial_of.items() if last >= recent and not worker.is_gone()
+    )
+    return Census(completed, live, tuple(dead), neighbours, waiting, next_number)
+
+
+RECENT = 64
+"""How many of the study's latest trials a neighbour must appear among: workers of
+earlier runs on this host are not counted even where their process id was reused."""
 
 
 SURPLUS = "surplus"
