@@ -39,7 +39,9 @@ the first table gives each figure's median over the runs, the second the run wit
 median storage time.
 
     python bench/storage.py [--quick] [--trials N] [--repeats R] [--postgresql URL]
-        [--storages sqlite journal postgresql]
+        [--storages sqlite journal postgresql] [--output BENCHMARKS.md]
+
+``--output`` gets (or has replaced) its section ``## Storage bookkeeping``.
 
 PostgreSQL is measured when ``--postgresql`` or ``TORCHSEARCH_TEST_POSTGRESQL_URL``
 gives a server (``.ci/postgresql`` starts a local one and prints its URL; needs
@@ -53,6 +55,7 @@ import contextlib
 import functools
 import io
 import os
+import shlex
 import statistics
 import sys
 import tempfile
@@ -73,12 +76,14 @@ import optuna
 from hydra import compose
 from hydra import initialize_config_module
 from omegaconf import DictConfig
+from sections import replace_section
 
+from torchsearch._secrets import redact
 from torchsearch.driver import _run
 from torchsearch.driver import run_search
-from torchsearch.driver._storage import redact
 
 URL_VARIABLE = "TORCHSEARCH_TEST_POSTGRESQL_URL"
+SECTION = "Storage bookkeeping"
 TINY = (
     "trainer.max_steps=1",
     "trainer.max_epochs=null",
@@ -350,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="URL",
         help=f"a PostgreSQL URL (default: ${URL_VARIABLE}); without one it is skipped",
     )
+    parser.add_argument(
+        "--output", type=Path, default=None, help=f"put the tables in section {SECTION!r}"
+    )
     args = parser.parse_args(argv)
     n = args.trials or (8 if args.quick else 30)
     repeats = args.repeats or (1 if args.quick else 3)
@@ -369,23 +377,31 @@ def main(argv: list[str] | None = None) -> int:
         f"{name} {', '.join(f'{r.completed}+{r.trials - r.completed}' for r in runs)}"
         for name, runs in results.items()
     )
-    print(
-        f"\nsearch.n_trials={n}, medians of {repeats} runs, each on a fresh study{where}; "
-        f"trials made per run (completed + others): {made}\n"
-    )
-    print("\n".join(summary_table(results)))
     report = ", ".join(
         f"{name} {median(runs, lambda r: r.report_s):.2f}" for name, runs in results.items()
     )
-    print(
-        "\nThe wall time includes the final report (leaderboard, test score, model export), "
-        f"median seconds: {report}."
+    body = "\n".join(
+        [
+            f"search.n_trials={n}, medians of {repeats} runs, each on a fresh study{where}; "
+            f"trials made per run (completed + others): {made}",
+            "",
+            *summary_table(results),
+            "",
+            "The wall time includes the final report (leaderboard, test score, model export), "
+            f"median seconds: {report}.",
+            "",
+            "The methods that take the most time in the run with the median storage time, "
+            "ms per trial (calls per trial):",
+            "",
+            *breakdown_table({n: median_run(runs) for n, runs in results.items()}),
+        ]
     )
-    print(
-        "\nThe methods that take the most time in the run with the median storage time, "
-        "ms per trial (calls per trial):\n"
-    )
-    print("\n".join(breakdown_table({n: median_run(runs) for n, runs in results.items()})))
+    print(f"\n{body}")
+    if args.output is not None:
+        given = sys.argv if argv is None else ["bench/storage.py", *argv]
+        command = shlex.join(["python", *given])
+        replace_section(args.output.resolve(), SECTION, redact(body), redact(command))
+        print(f"wrote {args.output}")
     return 0
 
 
