@@ -11,20 +11,31 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import traceback
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
+from omegaconf import OmegaConf
 
 from torchsearch._errors import TorchSearchError
 from torchsearch._errors import caused_by_interrupt
+from torchsearch._names import check_study_name
+from torchsearch._secrets import PRIVATE_MODE
+from torchsearch._secrets import RedactingStream
+from torchsearch._secrets import redact
+from torchsearch._secrets import write_private
 
 __all__ = ["main"]
 
 EXIT_ERROR = 1
 EXIT_INTERRUPTED = 130
 
+
+# The run folder is outputs/${study_folder:${storage.study}} (conf/config.yaml): a study
+# name that is a path is refused before Hydra creates any folder.
+OmegaConf.register_new_resolver("study_folder", check_study_name, replace=True)
 
 REPLAY_KEYS = ("trial", "seed", "steps", "replicas")
 """What ``torchsearch replay KEY=VALUE`` is short for: ``replay.KEY=VALUE``."""
@@ -33,7 +44,27 @@ REPLAY_KEYS = ("trial", "seed", "steps", "replicas")
 def main() -> None:
     """The ``torchsearch`` command; ``torchsearch replay trial=N ...`` replays trial N."""
     sys.argv[1:] = expand_replay(sys.argv[1:])
+    sys.stdout = RedactingStream(sys.stdout)
+    sys.stderr = RedactingStream(sys.stderr)
+    try:
+        check_overrides(sys.argv[1:])
+    except TorchSearchError as exc:
+        print(f"torchsearch: error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_ERROR)
     _search()
+
+
+def check_overrides(args: list[str]) -> None:
+    """Checks what must hold before Hydra creates the run folder: a study name given on
+    the command line is a name, not a path (the folder is ``outputs/<study>``).
+
+    Raises:
+        ConfigError: it is not.
+    """
+    for arg in args:
+        key, _, value = arg.partition("=")
+        if key.lstrip("+~") == "storage.study" and value:
+            check_study_name(value.strip("'\""))
 
 
 def expand_replay(args: list[str]) -> list[str]:
@@ -54,10 +85,11 @@ def _search(cfg: DictConfig) -> None:
     from torchsearch.driver import run_search  # heavy imports only once the config is valid
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    save_run_config(cfg, run_dir)
     try:
         run_search(cfg, run_dir)
     except TorchSearchError as exc:
-        print(f"torchsearch: error: {exc}", file=sys.stderr)
+        print(f"torchsearch: error: {redact(str(exc))}", file=sys.stderr)
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         _interrupted()
@@ -66,7 +98,38 @@ def _search(cfg: DictConfig) -> None:
         # clean-up that followed it; it is still the user's Ctrl-C.
         if caused_by_interrupt(exc):
             _interrupted()
-        raise
+        _crashed(exc)
+
+
+def save_run_config(cfg: DictConfig, run_dir: Path) -> None:
+    """Writes the run folder's ``.hydra/`` copies of the settings (what Hydra would write
+    itself, but with passwords masked and readable by their owner only) and makes the
+    log file owner-only too."""
+    hydra_cfg = HydraConfig.get()
+    folder = run_dir / ".hydra"
+    folder.mkdir(parents=True, exist_ok=True)
+    copies = {
+        "config.yaml": OmegaConf.to_yaml(cfg),
+        "hydra.yaml": OmegaConf.to_yaml({"hydra": hydra_cfg}),
+        "overrides.yaml": OmegaConf.to_yaml(list(hydra_cfg.overrides.task)),
+    }
+    for name, text in copies.items():
+        write_private(folder / name, text)
+    for log in run_dir.glob("*.log"):
+        log.chmod(PRIVATE_MODE)
+
+
+def _crashed(exc: Exception) -> None:
+    """An error torchsearch did not expect: its traceback (passwords masked, unlike
+    Hydra's report, which repeats the command line), then exit status 1."""
+    trace = "".join(traceback.format_exception(exc))
+    print(redact(trace), file=sys.stderr, end="")
+    print(
+        f"torchsearch: error: unexpected {type(exc).__name__} (a bug: please report it "
+        "with the lines above); the finished trials are kept in the storage.",
+        file=sys.stderr,
+    )
+    sys.exit(EXIT_ERROR)
 
 
 def _interrupted() -> None:

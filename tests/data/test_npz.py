@@ -177,3 +177,18 @@ def test_one_class(tmp_path: Path) -> None:
         DataError, match=r"has only the class '0'; classification needs at least two"
     ):
         NpzProvider(path=path).load()
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nan_and_infinite_inputs_are_refused_with_the_example(tmp_path: Path, bad: float) -> None:
+    x = RNG.normal(size=(30, 5))
+    x[7, 2] = bad
+    with pytest.raises(DataError, match=rf"'x' of data.npz has {bad} at index 7; fill in or drop"):
+        NpzProvider(path=_save(tmp_path, x=x, y=Y)).load()
+
+
+def test_nan_labels_are_refused(tmp_path: Path) -> None:
+    y = Y.astype(float)
+    y[3] = np.nan
+    with pytest.raises(DataError, match="finite"):
+        NpzProvider(path=_save(tmp_path, x=RNG.normal(size=(30, 5)), y=y)).load()

@@ -138,3 +138,11 @@ def test_convert_layout_is_a_view_when_it_can_be() -> None:
     x = torch.zeros(2, 1, 4, 4)
     flat = convert_layout(x, TensorSpec.image(1, 4, 4), TensorSpec.flat(16))
     assert flat.data_ptr() == x.data_ptr()
+
+
+def test_every_provider_s_splits_refuse_non_finite_inputs() -> None:
+    """The check behind every provider (a plugin's too), in the providers' words."""
+    bad = _split((4,))
+    bad.x[2, 1] = float("nan")
+    with pytest.raises(DataError, match=r"validation inputs have a NaN .* at example 2; fill in"):
+        DataSplits(_split((4,)), bad, _split((4,)), TensorSpec.flat(4), 3, "toy")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,12 +33,17 @@ def compose_config(*overrides: str) -> DictConfig:
 
 
 def run_cli(
-    run_dir: Path, *overrides: str, fast: bool = True, timeout: float = 300
+    run_dir: Path,
+    *overrides: str,
+    fast: bool = True,
+    timeout: float = 300,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Runs ``python -m torchsearch`` with ``overrides`` into ``run_dir``."""
+    """Runs ``python -m torchsearch`` with ``overrides`` into ``run_dir`` (``env``: extra
+    environment variables)."""
     args = [sys.executable, "-m", "torchsearch", f"hydra.run.dir={run_dir}"]
     args += [*(FAST if fast else ()), *overrides]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
     return subprocess.run(
         args,
         capture_output=True,
@@ -54,7 +62,7 @@ def trials_in(run_dir: Path, study: str | None = None) -> Sequence[optuna.trial.
     reader's check-then-create would race), and tables not yet created mean no trials.
     """
     path = run_dir / "trials.db"
-    if not path.exists():
+    if not path.exists() or not _tables_written(path):
         return []
     try:
         # Inside the try: the constructor reads ``version_info`` too, which a worker that
@@ -72,3 +80,17 @@ def trials_in(run_dir: Path, study: str | None = None) -> Sequence[optuna.trial.
         if any("no such table" in str(e) for e in (exc, exc.__cause__, exc.__context__)):
             return []
         raise
+
+
+def _tables_written(path: Path) -> bool:
+    """Whether a worker has finished creating the database: Optuna stamps the schema
+    version last, and a reader that finds it missing stamps it itself, racing the
+    worker's own insert (a UNIQUE constraint error under load)."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+            if "alembic_version" not in tables:
+                return False
+            return db.execute("SELECT count(*) FROM alembic_version").fetchone()[0] > 0
+    except sqlite3.OperationalError:  # locked, or half written
+        return False

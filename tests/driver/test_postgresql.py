@@ -1,5 +1,5 @@
-"""Searches on a PostgreSQL server: shared by concurrent workers, resumed, and a clear
-error when the server cannot be reached.
+"""Searches on a PostgreSQL server: shared by concurrent workers, resumed, a clear
+error when the server cannot be reached, and its password written nowhere.
 
 The server is the one ``TORCHSEARCH_TEST_POSTGRESQL_URL`` names (``.ci/postgresql``
 starts a local one and prints its URL; ``.ci/run`` does so before nox); without it the
@@ -10,9 +10,11 @@ deletes it afterwards, so reruns against the same database never collide.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
+import urllib.parse
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +27,7 @@ from cli_helpers import run_cli
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 
+from torchsearch._secrets import STORAGE_URL_VARIABLE
 from torchsearch.trials import Key
 
 pytestmark = pytest.mark.slow
@@ -135,3 +138,67 @@ def test_a_search_resumes_from_the_server(
     after = {t.number: t.datetime_complete for t in _complete(_trials(postgresql_url, study_name))}
     assert len(after) == 3
     assert {n: after[n] for n in before} == before  # kept, not trained again
+
+
+def _everything_recorded(url: str, study: str) -> str:
+    """The study's and its trials' attributes, as one text."""
+    storage = optuna.storages.RDBStorage(url)
+    try:
+        loaded = optuna.load_study(study_name=study, storage=storage)
+        study_id = storage.get_study_id_from_name(study)
+        parts: list[object] = [loaded.user_attrs, storage.get_study_system_attrs(study_id)]
+        for trial in loaded.get_trials(deepcopy=False):
+            parts += [trial.user_attrs, trial.system_attrs, trial.params]
+        return json.dumps(parts, default=str)
+    finally:
+        storage.engine.dispose()
+
+
+def test_the_password_is_written_nowhere(
+    postgresql_url: str, study_name: str, tmp_path: Path
+) -> None:
+    password = urllib.parse.urlsplit(postgresql_url).password or ""
+    user = urllib.parse.urlsplit(postgresql_url).username or ""
+    if len(password) < 8 or password in postgresql_url.replace(f":{password}@", "@"):
+        pytest.skip("the server's password is too plain to search for (.ci/postgresql sets one)")
+    masked = postgresql_url.replace(f":{password}@", ":***@")
+    run_dir = tmp_path / "run"
+    # From the environment variable, as docs/parallel.md recommends...
+    by_variable = run_cli(
+        run_dir,
+        "storage=postgresql",
+        f"storage.study={study_name}",
+        "search.n_trials=2",
+        env={STORAGE_URL_VARIABLE: postgresql_url},
+    )
+    assert by_variable.returncode == 0, by_variable.stderr
+    # ... and on the command line, then three failures: torchsearch's own error, a Hydra
+    # override error that repeats the value, and a database that refuses the login.
+    on_command_line = run_cli(run_dir, *_storage(postgresql_url, study_name), "search.n_trials=3")
+    assert on_command_line.returncode == 0, on_command_line.stderr
+    failures = [
+        run_cli(run_dir, *_storage(postgresql_url, study_name), "search.n_trials=0"),
+        run_cli(run_dir, *_storage(postgresql_url, study_name), f"storage.nokey={postgresql_url}"),
+        run_cli(
+            run_dir,
+            "storage=postgresql",
+            f"storage.url={postgresql_url.replace(f'{user}:', 'nobody:')}",
+            f"storage.study={study_name}",
+        ),
+    ]
+    for failed in failures:
+        assert failed.returncode != 0, failed.stdout
+        assert "Traceback" not in failed.stderr, failed.stderr
+    assert "postgresql://" in failures[1].stderr and ":***@" in failures[1].stderr
+    assert masked.replace(f"{user}:", "nobody:") in failures[2].stderr
+    assert masked in (run_dir / "best.json").read_text()
+    said = [r.stdout + r.stderr for r in (by_variable, on_command_line, *failures)]
+    assert not [text for text in said if password in text]
+    files = [f for f in run_dir.rglob("*") if f.is_file()]
+    assert {".hydra/config.yaml", "best.json", "torchsearch.log"} <= {
+        f.relative_to(run_dir).as_posix() for f in files
+    }
+    assert not [f for f in files if password.encode() in f.read_bytes()]
+    assert password not in _everything_recorded(postgresql_url, study_name)
+    settings = [*run_dir.glob(".hydra/*.yaml"), run_dir / "best.json", run_dir / "torchsearch.log"]
+    assert {oct(f.stat().st_mode & 0o777) for f in settings} == {"0o600"}

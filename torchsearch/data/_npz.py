@@ -26,6 +26,7 @@ from torchsearch.data._provider import check_fraction
 from torchsearch.data._provider import check_fractions
 from torchsearch.data._provider import check_image_shape
 from torchsearch.data._provider import check_seed
+from torchsearch.data._records import NOT_FINITE_FIX
 from torchsearch.data._records import DataSplits
 
 __all__ = ["NpzProvider"]
@@ -150,6 +151,7 @@ class NpzProvider(DataProvider):
                 f"data=npz: array {x_key!r} of {source} has dtype {x.dtype}; inputs must be "
                 "numbers."
             )
+        _check_finite(x, f"array {x_key!r} of {source}")
         if x.ndim not in (2, 3, 4):
             raise DataError(
                 f"data=npz: array {x_key!r} of {source} has shape {x.shape}; inputs must be "
@@ -165,6 +167,16 @@ class NpzProvider(DataProvider):
             lengths = _check_lengths(lengths, x, lengths_key, source)
         where = f"{x_key}/{y_key} of {source}"
         return RawPart(x, y, where, lambda i: f"index {i}", lengths)
+
+
+def _check_finite(x: np.ndarray, where: str) -> None:
+    """Refuses NaN and infinities, naming the first example that has one."""
+    if x.dtype.kind != "f":
+        return
+    bad = np.flatnonzero(~np.isfinite(x.reshape(len(x), -1)).all(axis=1))
+    if bad.size:
+        value = x[int(bad[0])].reshape(-1)[~np.isfinite(x[int(bad[0])].reshape(-1))][0]
+        raise DataError(f"data=npz: {where} has {value} at index {int(bad[0])}; {NOT_FINITE_FIX}")
 
 
 def _read(file: Path) -> dict[str, np.ndarray]:

@@ -23,9 +23,13 @@ from torchsearch.data._layout import convert_layout
 from torchsearch.data._layout import describe_spec
 from torchsearch.data._layout import plan_conversion
 
-__all__ = ["DataSplits", "Split", "Standardization"]
+__all__ = ["NOT_FINITE_FIX", "DataSplits", "Split", "Standardization"]
 
 SPLIT_NAMES = ("train", "validation", "test")
+
+
+NOT_FINITE_FIX = "fill in or drop missing and infinite values (inputs must be finite numbers)."
+"""The fix every provider gives for NaN or infinite inputs."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +261,13 @@ class DataSplits:
             raise DataError(
                 f"data={self.name}: the {split_name} inputs have shape {shape} per example, "
                 f"but the spec is {self.input_spec}."
+            )
+        finite = torch.isfinite(split.x.reshape(len(split), -1)).all(dim=1)
+        if not bool(finite.all()):
+            bad = int((~finite).nonzero()[0])
+            raise DataError(
+                f"data={self.name}: the {split_name} inputs have a NaN or infinite value at "
+                f"example {bad}; {NOT_FINITE_FIX}"
             )
         low, high = int(split.y.min()), int(split.y.max())
         if low < 0 or high >= self.num_classes:

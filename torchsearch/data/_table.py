@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 
 from torchsearch._errors import DataError
+from torchsearch.data._records import NOT_FINITE_FIX
 
 __all__ = ["Table", "read_table"]
 
@@ -69,8 +70,8 @@ class Table:
             bad = int(bad_rows[0])
             raise DataError(
                 f"data={self.dataset}: feature column {self.columns[column]!r} of "
-                f"{self.path.name} has {str(values[bad])!r} at {self.locate(bad)}; fill in "
-                "or drop missing and infinite values."
+                f"{self.path.name} has {str(values[bad])!r} at {self.locate(bad)}; "
+                f"{NOT_FINITE_FIX}"
             )
         return numbers
 

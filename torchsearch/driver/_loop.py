@@ -51,8 +51,6 @@ from torchsearch.exploit import GraftResult
 from torchsearch.exploit import TransferMode
 from torchsearch.exploit import TrialModels
 from torchsearch.exploit import transfer_weights
-from torchsearch.search import EXPONENTIAL_DECAY_TIMES
-from torchsearch.search import decay_steps
 from torchsearch.search import prepare_trial
 from torchsearch.space import Architecture
 from torchsearch.space import CandidateModel
@@ -69,6 +67,7 @@ from torchsearch.trials import TrainingRecord
 from torchsearch.trials import TrialProposal
 from torchsearch.trials import completed_trials
 from torchsearch.trials import load_state
+from torchsearch.trials import rank
 from torchsearch.trials import save_state
 
 __all__ = ["FitJob", "TrialLoop", "follow_trials", "trial_hyperparameters", "trial_seed"]
@@ -269,16 +268,16 @@ class TrialLoop:
         tower: CandidateModel | None = None
         graft: GraftResult | None = None
         if recipe.has_tower:
-            # Build; a model over space.max_parameters is never trained, never a parent.
-            tower = self._build(seed, proposal.architecture)
             if recipe.searched:
-                record.parameters(tower.num_parameters)
-                rejection = self.budget.rejection(tower.num_parameters)
+                # A model over space.max_parameters is never built, trained or a parent.
+                counted = self.plan.count_parameters(proposal.architecture)
+                record.parameters(counted)
+                rejection = self.budget.rejection(counted)
                 if rejection is not None:
                     record.rejection(rejection)
-                    return Outcome(
-                        TrialState.PRUNED, parameters=tower.num_parameters, note=rejection
-                    )
+                    return Outcome(TrialState.PRUNED, parameters=counted, note=rejection)
+            tower = self._build(seed, proposal.architecture)
+            if recipe.searched:
                 # Graft earlier trials' weights (transfer=...).
                 graft = self._graft(trial.number, proposal, tower)
                 if graft is not None:
@@ -456,8 +455,10 @@ class TrialLoop:
             bar.update(1)
         elif outcome.state is TrialState.FAIL:
             bar.write(f"torchsearch: trial {number} failed: {outcome.note}")
+        ranked = rank(completed_trials(self.study, kinds=None), self.plan.direction)
+        best = ranked[0].value if ranked else None
         bar.set_postfix_str(
-            _postfix(self.study, self.plan.metric, self.budget.rejected, self.budget.stopped)
+            _postfix(best, self.plan.metric, self.budget.rejected, self.budget.stopped)
         )
 
 
@@ -495,11 +496,7 @@ def follow_trials(team: Team, plan: RunPlan) -> None:
 def trial_hyperparameters(architecture: Architecture, total_steps: int) -> Hyperparameters:
     """The training hyperparameters of ``architecture``; decay "times" become a decay
     period in steps of a trial of ``total_steps``."""
-    values: dict[str, Any] = dict(architecture.hparams)
-    times = values.pop(EXPONENTIAL_DECAY_TIMES, None)
-    if times is not None:
-        values["exponential_decay_steps"] = decay_steps(total_steps, int(times))
-    return Hyperparameters.from_mapping(values)
+    return Hyperparameters.from_record(architecture.hparams, total_steps)
 
 
 def trial_seed(seed: int, trial_number: int) -> int:
@@ -562,13 +559,9 @@ def _fail_abandoned(study: optuna.Study, trial: FrozenTrial) -> None:
         storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
 
 
-def _postfix(study: optuna.Study, metric: str, rejected: int, stopped: int) -> str:
-    """The bar's note: the best value so far, how many candidates were too big and how
-    many the pruner stopped."""
-    try:
-        best: float | None = study.best_value
-    except ValueError:
-        best = None
+def _postfix(best: float | None, metric: str, rejected: int, stopped: int) -> str:
+    """The bar's note: the best value so far (of the valid records), how many candidates
+    were too big and how many the pruner stopped."""
     notes = [] if best is None or not math.isfinite(best) else [f"best {metric} {best:.4f}"]
     if rejected:
         notes.append(f"{rejected} rejected (space.max_parameters)")

@@ -19,6 +19,7 @@ from omegaconf import OmegaConf
 from optuna.artifacts import FileSystemArtifactStore
 
 from torchsearch._errors import ConfigError
+from torchsearch._secrets import redact_values
 from torchsearch.blocks import InputKind
 from torchsearch.blocks import get_registry
 from torchsearch.data import DataSplits
@@ -82,6 +83,16 @@ class RunPlan:
     def build(self, architecture: Architecture) -> CandidateModel:
         """A fresh model of ``architecture`` for this run's data."""
         return build_model(architecture, self.data.input_spec, self.data.num_classes, self.problem)
+
+    def count_parameters(self, architecture: Architecture) -> int:
+        """The parameters of a model of ``architecture``, counted on PyTorch's meta
+        device, so that no memory is spent on a model too big to train (a block that
+        cannot be built there is built on the CPU instead)."""
+        try:
+            with torch.device("meta"):
+                return self.build(architecture).num_parameters
+        except Exception:  # e.g. a plugin block that reads values while building
+            return self.build(architecture).num_parameters
 
     def trial_models(
         self, trials: Iterable[CompletedTrial], artifacts: FileSystemArtifactStore
@@ -180,7 +191,7 @@ def make_plan(cfg: DictConfig) -> RunPlan:
         metric=metric,
         direction=direction,
         seed=seed,
-        config=config,
+        config=redact_values(config),  # what the study and best.json may keep
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from torchsearch._secrets import PRIVATE_MODE
 from torchsearch.driver._files import write_atomically
 from torchsearch.trials import CompletedTrial
 
@@ -119,4 +120,4 @@ def format_leaderboard(rows: Sequence[LeaderboardRow], metric: str, total: int) 
 def write_best(best: BestModel, path: Path) -> Path:
     """Writes ``best`` as indented JSON to ``path``; returns the path."""
     text = json.dumps(asdict(best), indent=2, sort_keys=False) + "\n"
-    return write_atomically(path, lambda partial: partial.write_text(text))
+    return write_atomically(path, lambda partial: partial.write_text(text), mode=PRIVATE_MODE)

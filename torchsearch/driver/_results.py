@@ -15,6 +15,7 @@ import torch
 from optuna.artifacts import FileSystemArtifactStore
 from torch import nn
 
+from torchsearch._secrets import redact
 from torchsearch.driver._files import write_atomically
 from torchsearch.driver._plan import RunPlan
 from torchsearch.driver._report import BestModel
@@ -22,7 +23,6 @@ from torchsearch.driver._report import LeaderboardRow
 from torchsearch.driver._report import format_leaderboard
 from torchsearch.driver._report import write_best
 from torchsearch.driver._storage import artifact_folder
-from torchsearch.driver._storage import redact
 from torchsearch.exploit import TrialModels
 from torchsearch.train import evaluate
 from torchsearch.trials import CheckpointError

@@ -16,6 +16,7 @@ from omegaconf import DictConfig
 from torchsearch._errors import ConfigError
 from torchsearch._errors import StorageError
 from torchsearch._errors import caused_by_interrupt
+from torchsearch._secrets import redact
 from torchsearch.driver._budget import Budget
 from torchsearch.driver._budget import now
 from torchsearch.driver._loop import TrialLoop
@@ -29,7 +30,6 @@ from torchsearch.driver._report import BestModel
 from torchsearch.driver._results import report_best
 from torchsearch.driver._storage import open_artifact_store
 from torchsearch.driver._storage import open_storage
-from torchsearch.driver._storage import redact
 from torchsearch.driver._storage import storage_lost
 from torchsearch.driver._workers import share_threads
 from torchsearch.search import create_sampler

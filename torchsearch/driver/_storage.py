@@ -7,7 +7,6 @@ worker loses at most the trial it was running (docs/architecture.md, "The trial 
 from __future__ import annotations
 
 import functools
-import re
 import sqlite3
 import time
 import warnings
@@ -20,7 +19,11 @@ import optuna
 import sqlalchemy.exc
 from optuna.artifacts import FileSystemArtifactStore
 
+from torchsearch._errors import ConfigError
 from torchsearch._errors import StorageError
+from torchsearch._names import check_study_name
+from torchsearch._secrets import STORAGE_URL_VARIABLE
+from torchsearch._secrets import redact
 
 CREATE_ATTEMPTS = 5
 SQLITE_LOCK_TIMEOUT = 60
@@ -30,7 +33,6 @@ __all__ = [
     "artifact_folder",
     "open_artifact_store",
     "open_storage",
-    "redact",
     "storage_lost",
 ]
 
@@ -60,7 +62,16 @@ class StorageSettings:
 
     @classmethod
     def from_config(cls, cfg: Mapping[str, Any]) -> StorageSettings:
-        return cls(**{k: cfg.get(k) for k in cls.__dataclass_fields__ if k in cfg})
+        """Reads the ``storage`` group; a server storage must name its URL."""
+        settings = cls(**{k: cfg.get(k) for k in cls.__dataclass_fields__ if k in cfg})
+        check_study_name(settings.study)
+        if settings.name == "postgresql" and not settings.url:
+            raise ConfigError(
+                f"storage=postgresql needs the database's URL: export {STORAGE_URL_VARIABLE}="
+                "postgresql://user:password@host/db (kept out of every file), or pass "
+                "storage.url=..."
+            )
+        return settings
 
 
 def open_storage(settings: StorageSettings, run_dir: Path) -> optuna.storages.BaseStorage:
@@ -141,11 +152,6 @@ def storage_lost(
         "rerun the same command once the database is back (a trial left running is "
         "failed and retried after storage.grace_period)."
     )
-
-
-def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***``, for messages and logs."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
 def _open_journal(settings: StorageSettings, run_dir: Path) -> optuna.storages.BaseStorage:

@@ -30,7 +30,9 @@ from torchsearch.blocks import FloatRange
 from torchsearch.blocks import IntRange
 from torchsearch.blocks import get_registry
 from torchsearch.space import DROPOUT_HPARAM
+from torchsearch.space import EXPONENTIAL_DECAY_TIMES
 from torchsearch.space import JSONScalar
+from torchsearch.space import decay_steps
 
 __all__ = [
     "DROPOUT_OFF",
@@ -48,8 +50,6 @@ __all__ = [
 LEARNING_RATE = "learning_rate"
 OPTIMIZER = "optimizer"
 EXPONENTIAL_DECAY_RATE = "exponential_decay_rate"
-EXPONENTIAL_DECAY_TIMES = "exponential_decay_times"
-"""How many times the learning rate decays over training; see :func:`decay_steps`."""
 GRADIENT_MAX_NORM = "gradient_max_norm"
 L2_REGULARIZATION = "l2_regularization"
 DROPOUT_OFF = -1.0
@@ -72,16 +72,6 @@ _DEFAULTS: dict[str, Any] = {
     "gradient_clipping": {"apply": False, "min": 2, "max": 5},
     "l2_regularization": {"apply": False, "min": 0.0, "max": 0.05},
 }
-
-
-def decay_steps(total_steps: int, times: int) -> int:
-    """The decay period for ``exponential_decay_times``: ``total_steps // times``, at least 1.
-
-    Model Search draws ``train_steps // i`` for ``i`` in ``[min_decay_times,
-    max_decay_times)``; the sampler draws ``i``, as the training length is known only to
-    the driver (docs/model_search.md, "Hyperparameters").
-    """
-    return max(int(total_steps) // max(int(times), 1), 1)
 
 
 class HyperparameterSpace:

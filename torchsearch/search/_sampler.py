@@ -228,7 +228,9 @@ class ArchitectureSampler(BaseSampler, abc.ABC):
             return TrialProposal(
                 self.suggestions[trial.number], None, SUGGESTED, TrialKind.SUGGESTION.value
             )
-        proposal = self.propose(completed_trials(study), self.rng(trial.number))
+        proposal = self.propose(
+            completed_trials(study, registry=self.registry), self.rng(trial.number)
+        )
         return TrialProposal(
             Architecture.single(proposal.tower),
             proposal.parent,

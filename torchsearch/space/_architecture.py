@@ -74,6 +74,10 @@ class Architecture:
         normal = tuple(_tower(t, i) for i, t in enumerate(towers))
         if not normal:
             raise ConfigError("An architecture needs at least one tower.")
+        if not isinstance(self.hparams, Mapping):
+            raise ConfigError(
+                f"An architecture's hparams must map names to values, got {self.hparams!r}."
+            )
         hparams = dict(self.hparams)
         for key, value in hparams.items():
             if not isinstance(key, str) or not isinstance(

@@ -184,7 +184,9 @@ class ArchitectureSamplerTests:
             assert set(frozen.user_attrs) <= schema, (
                 f"keys outside the record: {frozen.user_attrs}"
             )
-        assert [t.number for t in completed_trials(study)] == sorted(completed)
+        assert [t.number for t in completed_trials(study, registry=block_registry)] == sorted(
+            completed
+        )
 
     proposes_parents = True
     """Whether the sampler mutates earlier trials (False for random search): then the
@@ -218,7 +220,9 @@ class ArchitectureSamplerTests:
                 study.tell(trial, self.objective(proposal.architecture, settings))
                 completed.add(number)
         assert study.trials[0].value == _TEMPTING, "Optuna keeps a pruned trial's last report"
-        assert [t.number for t in completed_trials(study)] == sorted(completed)
+        assert [t.number for t in completed_trials(study, registry=block_registry)] == sorted(
+            completed
+        )
         if self.proposes_parents:
             assert parents, "no trial had a parent: the check above proved nothing"
 
@@ -245,7 +249,9 @@ class ArchitectureSamplerTests:
             storage=case.open(copy),
             sampler=self.make(sampler_factory, settings, block_registry, seed=7),
         )
-        assert completed_trials(again) == completed_trials(study)
+        assert completed_trials(again, registry=block_registry) == completed_trials(
+            study, registry=block_registry
+        )
         first, mine = self.step(study)
         second, theirs = self.step(again)
         assert first.number == second.number

@@ -8,6 +8,10 @@ runs use a Lightning ``Trainer`` from :func:`make_trainer`.
 
 from __future__ import annotations
 
+from torchsearch.space import EXPONENTIAL_DECAY_TIMES
+from torchsearch.space import OPTIMIZERS
+from torchsearch.space import Hyperparameters
+from torchsearch.space import decay_steps
 from torchsearch.train._data import Batch
 from torchsearch.train._data import Batches
 from torchsearch.train._data import Split
@@ -27,14 +31,13 @@ from torchsearch.train._optim import build_optimizer
 from torchsearch.train._optim import global_step_increment
 from torchsearch.train._optim import learning_rate_factor
 from torchsearch.train._optim import parameter_scaled_steps
-from torchsearch.train._settings import OPTIMIZERS
-from torchsearch.train._settings import Hyperparameters
 from torchsearch.train._settings import TrainSettings
 from torchsearch.train._system import CandidateSystem
 from torchsearch.train._trainer import make_trainer
 
 __all__ = [
     "DISTILLATION_KINDS",
+    "EXPONENTIAL_DECAY_TIMES",
     "OPTIMIZERS",
     "Batch",
     "Batches",
@@ -48,6 +51,7 @@ __all__ = [
     "TrainingLoss",
     "build_optimizer",
     "cross_entropy",
+    "decay_steps",
     "distillation_loss",
     "distillation_loss_from_targets",
     "evaluate",

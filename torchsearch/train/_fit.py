@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from torchsearch._errors import ConfigError
+from torchsearch.space import Hyperparameters
 from torchsearch.train._data import Batches
 from torchsearch.train._data import Split
 from torchsearch.train._data import check_split
@@ -31,7 +32,6 @@ from torchsearch.train._loop import run_lightning
 from torchsearch.train._losses import TrainingLoss
 from torchsearch.train._objective import loss_and_correct
 from torchsearch.train._optim import global_step_increment
-from torchsearch.train._settings import Hyperparameters
 from torchsearch.train._settings import TrainSettings
 from torchsearch.train._system import CandidateSystem
 from torchsearch.train._trainer import make_trainer

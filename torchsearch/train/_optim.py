@@ -19,7 +19,7 @@ import torch
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import LambdaLR
 
-from torchsearch.train._settings import Hyperparameters
+from torchsearch.space import Hyperparameters
 
 __all__ = [
     "OPTIMIZER_FACTORIES",

@@ -9,25 +9,20 @@ bad override fails before any training starts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from dataclasses import fields
-from typing import Any
 
 from torchsearch._errors import ConfigError
+from torchsearch.space._hyperparameters import require_int
+from torchsearch.space._hyperparameters import require_positive_int
 
 __all__ = [
     "ACCELERATORS",
     "LOOPS",
-    "OPTIMIZERS",
     "PRECISIONS",
     "STRATEGIES",
-    "Hyperparameters",
     "TrainSettings",
 ]
 
-OPTIMIZERS = ("momentum", "sgd", "adagrad", "adam", "rmsprop")
-"""Model Search's optimizer names; ``momentum`` is SGD with momentum 0.9."""
 ACCELERATORS = ("auto", "cpu", "gpu")
 STRATEGIES = ("auto", "ddp")
 LOOPS = ("auto", "lean", "lightning")
@@ -93,18 +88,18 @@ class TrainSettings:
             )
         for name in ("max_epochs", "max_steps", "batch_size", "eval_batch_size"):
             if getattr(self, name) is not None:
-                _positive_int(name, getattr(self, name))
+                require_positive_int(name, getattr(self, name))
         _choice("accelerator", self.accelerator, ACCELERATORS)
         _choice("strategy", self.strategy, STRATEGIES)
         _choice("loop", self.loop, LOOPS)
         _choice("precision", self.precision, PRECISIONS)
         if self.devices != "auto":
-            _positive_int("devices", self.devices)
-        _int("seed", self.seed)
-        if _int("num_workers", self.num_workers) < 0:
+            require_positive_int("devices", self.devices)
+        require_int("seed", self.seed)
+        if require_int("num_workers", self.num_workers) < 0:
             raise ConfigError(f"num_workers must be 0 or more, got {self.num_workers}.")
         if self.maximum_depth is not None:
-            _positive_int("maximum_depth", self.maximum_depth)
+            require_positive_int("maximum_depth", self.maximum_depth)
         if self.parameter_scaled_training and self.maximum_depth is None:
             raise ConfigError(
                 "parameter_scaled_training needs maximum_depth, the search's depth cap; "
@@ -121,96 +116,6 @@ class TrainSettings:
         if self.loop != "auto":
             return self.loop
         return "lightning" if self.strategy == "ddp" else "lean"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Hyperparameters:
-    """A trial's optimization hyperparameters (docs/model_search.md, "Hyperparameters").
-
-    Dropout is not here: the model applies it between blocks, reading
-    ``dropout_rate`` from the architecture's hparams.
-
-    Args:
-        learning_rate: the initial learning rate (Model Search searches [1e-6, 0.01]).
-        optimizer: one of :data:`OPTIMIZERS`.
-        exponential_decay_rate: multiply the learning rate by this every
-            ``exponential_decay_steps`` steps (staircase); None for no decay.
-        exponential_decay_steps: the decay period; set with the rate, or neither.
-        gradient_max_norm: clip the gradients to this global norm; None for no clipping.
-        l2_regularization: add ``l2 * sum(w**2) / 2`` over all trainable parameters to the
-            loss, as TensorFlow's ``l2_loss`` did; 0 for none.
-        lr_warmup_steps: raise the learning rate linearly from 0 over this many steps.
-    """
-
-    learning_rate: float = 1e-3
-    optimizer: str = "adam"
-    exponential_decay_rate: float | None = None
-    exponential_decay_steps: int | None = None
-    gradient_max_norm: float | None = None
-    l2_regularization: float = 0.0
-    lr_warmup_steps: int = 0
-
-    def __post_init__(self) -> None:
-        if _number("learning_rate", self.learning_rate) <= 0:
-            raise ConfigError(f"learning_rate must be positive, got {self.learning_rate}.")
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(
-                f"Unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}."
-            )
-        rate, steps = self.exponential_decay_rate, self.exponential_decay_steps
-        if (rate is None) != (steps is None):
-            raise ConfigError(
-                "Set both exponential_decay_rate and exponential_decay_steps, or neither; got "
-                f"exponential_decay_rate={rate} and exponential_decay_steps={steps}."
-            )
-        if rate is not None and _number("exponential_decay_rate", rate) <= 0:
-            raise ConfigError(f"exponential_decay_rate must be positive, got {rate}.")
-        if steps is not None:
-            _positive_int("exponential_decay_steps", steps)
-        norm = self.gradient_max_norm
-        if norm is not None and _number("gradient_max_norm", norm) <= 0:
-            raise ConfigError(f"gradient_max_norm must be positive or None, got {norm}.")
-        l2 = self.l2_regularization
-        if _number("l2_regularization", l2) < 0:
-            raise ConfigError(f"l2_regularization must be 0 or more, got {l2}.")
-        if _int("lr_warmup_steps", self.lr_warmup_steps) < 0:
-            raise ConfigError(f"lr_warmup_steps must be 0 or more, got {self.lr_warmup_steps}.")
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, Any]) -> Hyperparameters:
-        """Reads the fields present in ``values``, ignoring every other key.
-
-        A trial's params also hold block and dropout hparams; only this class's fields
-        are taken, with integral floats accepted for the integer fields.
-
-        Raises:
-            ConfigError: a value is invalid (see the class).
-        """
-        names = {f.name for f in fields(cls)}
-        kwargs = {k: v for k, v in values.items() if k in names}
-        for name in ("exponential_decay_steps", "lr_warmup_steps"):
-            value = kwargs.get(name)
-            if isinstance(value, float) and value.is_integer():
-                kwargs[name] = int(value)
-        return cls(**kwargs)
-
-
-def _int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{name} must be an integer, got {value!r}.")
-    return value
-
-
-def _positive_int(name: str, value: object) -> int:
-    if _int(name, value) < 1:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}.")
-    return value  # type: ignore[return-value]
-
-
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{name} must be a number, got {value!r}.")
-    return float(value)
 
 
 def _choice(name: str, value: object, choices: tuple[str, ...]) -> None:

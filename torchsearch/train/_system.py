@@ -23,12 +23,12 @@ import lightning.pytorch as pl
 import torch
 from torch import nn
 
+from torchsearch.space import Hyperparameters
 from torchsearch.train._data import Batch
 from torchsearch.train._losses import LabelLoss
 from torchsearch.train._losses import TrainingLoss
 from torchsearch.train._objective import l2_penalty
 from torchsearch.train._optim import build_optimizer
-from torchsearch.train._settings import Hyperparameters
 
 __all__ = ["CandidateSystem"]
 

@@ -25,7 +25,11 @@ from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 
 from torchsearch._errors import ConfigError
+from torchsearch._errors import TorchSearchError
+from torchsearch.blocks import BlockRegistry
+from torchsearch.blocks import get_registry
 from torchsearch.space import Architecture
+from torchsearch.space import Hyperparameters
 from torchsearch.trials._proposal import TrialProposal
 from torchsearch.trials._ranking import CompletedTrial
 from torchsearch.trials._ranking import EnsembleRecord
@@ -39,6 +43,7 @@ from torchsearch.trials._schema import kind_value
 
 __all__ = [
     "RecordWriter",
+    "check_record",
     "claim_study",
     "completed_trials",
     "read_completed",
@@ -164,27 +169,78 @@ def read_exploitation(
     return ensemble, teacher, training
 
 
-def read_completed(trial: FrozenTrial) -> CompletedTrial | None:
+def read_completed(
+    trial: FrozenTrial, registry: BlockRegistry | None = None
+) -> CompletedTrial | None:
     """The record of a COMPLETE trial; ``None`` for another state, no architecture or
-    value, or a malformed record (logged once as a warning)."""
+    value, or a record that fails validation (see :func:`check_record`; one warning per
+    trial and reason). Whoever wrote the storage, a record is input: a value is used
+    only once it is checked."""
     if trial.state is not TrialState.COMPLETE or trial.value is None:
         return None
-    attrs = trial.user_attrs
     try:
-        proposal = read_proposal(trial)
-    except ConfigError as exc:
-        _log.warning("Trial %d: ignoring its malformed record: %s", trial.number, exc)
+        record = _read_completed(trial)
+        if record is not None:
+            check_record(record, registry)
+    except TorchSearchError as exc:
+        _warn_once(trial, str(exc))
         return None
+    return record
+
+
+def check_record(record: CompletedTrial, registry: BlockRegistry | None = None) -> None:
+    """Checks what a parent, an ensemble member or the report takes from ``record``
+    beyond its structure: installed blocks, valid training hyperparameters, a parent
+    and members among the earlier trials, a known kind, a value that is one of its
+    validation metrics and an accuracy that is one.
+
+    Raises:
+        TorchSearchError: the first problem (an unknown block, an invalid value).
+    """
+    blocks = {b for tower in record.architecture.towers for b in tower}
+    (registry or get_registry()).check(blocks)
+    Hyperparameters.from_record(record.architecture.hparams, record.steps or 1)
+    if record.kind not in {kind.value for kind in TrialKind}:
+        raise ConfigError(f"unknown trial kind {record.kind!r}")
+    earlier = [record.parent] if record.parent is not None else []
+    earlier += list(record.ensemble.members) if record.ensemble else []
+    earlier += [record.teacher.trial] if record.teacher else []
+    if any(n < 0 or n >= record.number for n in earlier):
+        raise ConfigError(f"it names trials {earlier}, not all earlier than itself")
+    if record.validation and record.value not in record.validation.values():
+        raise ConfigError(f"its value {record.value} is none of its validation metrics")
+    accuracy = record.validation.get("accuracy", 0.0)
+    if not 0.0 <= accuracy <= 1.0:
+        raise ConfigError(f"its validation accuracy {accuracy} is not between 0 and 1")
+
+
+_warned: set[tuple[int, str]] = set()
+"""(trial id, reason) pairs already warned about: a bad record is read at every trial."""
+
+
+def _warn_once(trial: FrozenTrial, reason: str) -> None:
+    if (trial._trial_id, reason) not in _warned:
+        _warned.add((trial._trial_id, reason))
+        _log.warning("Trial %d: ignoring its record: %s", trial.number, reason)
+
+
+def _read_completed(trial: FrozenTrial) -> CompletedTrial | None:
+    """The structure of a COMPLETE trial's record (``None`` without an architecture).
+
+    Raises:
+        ConfigError: a part is malformed.
+    """
+    attrs = trial.user_attrs
+    proposal = read_proposal(trial)
     if proposal is None:
         return None
-    value = float(trial.value)
+    value = float(trial.value)  # type: ignore[arg-type]
     feasible = math.isfinite(value) and all(v <= 0 for v in trial.constraints.values())
     validation = attrs.get(Key.VALIDATION.value)
-    try:
-        ensemble, teacher, training = read_exploitation(trial)
-    except ConfigError as exc:
-        _log.warning("Trial %d: ignoring its malformed record: %s", trial.number, exc)
-        return None
+    ensemble, teacher, training = read_exploitation(trial)
+    checkpoint = attrs.get(Key.CHECKPOINT.value)
+    if checkpoint is not None and not isinstance(checkpoint, str):
+        raise ConfigError(f"its checkpoint id {checkpoint!r} is not an artifact id")
     return CompletedTrial(
         number=trial.number,
         architecture=proposal.architecture,
@@ -195,7 +251,7 @@ def read_completed(trial: FrozenTrial) -> CompletedTrial | None:
         operation=proposal.operation,
         parameters=_optional(int, attrs.get(Key.PARAMETERS.value)),
         validation=_metrics(validation),
-        checkpoint=_optional(str, attrs.get(Key.CHECKPOINT.value)),
+        checkpoint=checkpoint,
         graft=attrs.get(Key.GRAFT.value) if isinstance(attrs.get(Key.GRAFT.value), dict) else None,
         train_seconds=_optional(float, attrs.get(Key.TRAIN_SECONDS.value)),
         steps=_optional(int, attrs.get(Key.STEPS.value)),
@@ -206,13 +262,16 @@ def read_completed(trial: FrozenTrial) -> CompletedTrial | None:
 
 
 def completed_trials(
-    study: optuna.Study, kinds: Collection[str | TrialKind] | None = SEARCH_KINDS
+    study: optuna.Study,
+    kinds: Collection[str | TrialKind] | None = SEARCH_KINDS,
+    registry: BlockRegistry | None = None,
 ) -> list[CompletedTrial]:
     """The study's COMPLETE trials with a record, by trial number.
 
     Args:
         study: a single-objective study.
         kinds: the trial kinds to keep; ``None`` keeps every kind.
+        registry: the blocks a record may name; the installed ones by default.
 
     Raises:
         ConfigError: the study has several objectives.
@@ -225,7 +284,7 @@ def completed_trials(
     wanted = None if kinds is None else {kind_value(k) for k in kinds}
     out: list[CompletedTrial] = []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-        record = read_completed(trial)
+        record = read_completed(trial, registry)
         if record is not None and (wanted is None or record.kind in wanted):
             out.append(record)
     return sorted(out, key=lambda t: t.number)
