@@ -7,6 +7,7 @@ leaves behind, so these tests exercise the real ``importlib.metadata`` discovery
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 from collections.abc import Callable
@@ -14,10 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from torchsearch.blocks import refresh_registry
 from torchsearch.data import refresh_dataset_registry
 from torchsearch.search import refresh_searchers
+
+# In CI the property-based tests draw the same examples every run (a landing never
+# waits on a lucky draw) and keep no example database; locally they explore afresh.
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 MakeDistribution = Callable[..., Path]
 

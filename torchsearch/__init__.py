@@ -16,6 +16,7 @@ from torchsearch._errors import DataError
 from torchsearch._errors import DuplicateBlockError
 from torchsearch._errors import PluginError
 from torchsearch._errors import StorageError
+from torchsearch._errors import StorageLostError
 from torchsearch._errors import TorchSearchError
 from torchsearch._errors import UnknownBlockError
 from torchsearch.blocks import Block
@@ -55,6 +56,7 @@ __all__ = [
     "PluginError",
     "ProblemType",
     "StorageError",
+    "StorageLostError",
     "TensorSpec",
     "TorchSearchError",
     "UnknownBlockError",

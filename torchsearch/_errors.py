@@ -12,6 +12,7 @@ __all__ = [
     "DuplicateBlockError",
     "PluginError",
     "StorageError",
+    "StorageLostError",
     "TorchSearchError",
     "UnknownBlockError",
     "caused_by_interrupt",
@@ -32,6 +33,12 @@ class DataError(TorchSearchError):
 
 class StorageError(TorchSearchError):
     """The trial database or the artifact store cannot be reached or used."""
+
+
+class StorageLostError(StorageError):
+    """The trial database or the checkpoint folder went away mid-run: no later trial
+    can be recorded, so the run stops (where a trial's own problem fails that trial
+    only)."""
 
 
 class PluginError(TorchSearchError):

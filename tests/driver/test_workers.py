@@ -80,6 +80,19 @@ def test_a_running_trial_whose_local_worker_is_gone_is_dead_not_live() -> None:
     assert [t.number for t in census.dead] == [0]
 
 
+def test_a_trial_whose_own_heartbeat_stopped_is_dead_on_any_host() -> None:
+    """The journal's stand-in for a heartbeat: the attribute a worker refreshes."""
+    elsewhere = {"host": "another-host", "pid": 1}
+    trials = [
+        _trial(0, TrialState.RUNNING, worker=elsewhere, heartbeat=1000.0),
+        _trial(1, TrialState.RUNNING, worker=elsewhere, heartbeat=1150.0),
+        _trial(2, TrialState.RUNNING, worker=elsewhere),  # not beating yet: live
+    ]
+    census = take_census(trials, ME, grace_period=100, now=1200.0)
+    assert [t.number for t in census.dead] == [0] and census.live == 2
+    assert take_census(trials, ME, now=1200.0).live == 3  # the storage's own heartbeat
+
+
 def test_trials_the_pruner_stopped_count_only_when_asked() -> None:
     trials = [
         _trial(0, TrialState.COMPLETE),

@@ -9,6 +9,7 @@ ask, through the storage's heartbeat.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import logging
 import math
@@ -28,6 +29,7 @@ from optuna.trial import TrialState
 from torch import nn
 from tqdm.auto import tqdm
 
+from torchsearch._errors import StorageLostError
 from torchsearch._errors import TorchSearchError
 from torchsearch.blocks import get_registry
 from torchsearch.driver._budget import Budget
@@ -38,6 +40,8 @@ from torchsearch.driver._pruning import TrialStopped
 from torchsearch.driver._recipe import TrialRecipe
 from torchsearch.driver._recipe import recorded_recipe
 from torchsearch.driver._recipe import search_recipe
+from torchsearch.driver._resources import memory_peaks
+from torchsearch.driver._resources import reset_device_peak
 from torchsearch.driver._workers import PRUNED_EARLY
 from torchsearch.driver._workers import SURPLUS
 from torchsearch.driver._workers import Census
@@ -112,6 +116,14 @@ class TrialLoop:
         # other workers on the study say it, trial by trial.
         self.workers_per_host = parallel.workers_per_host if parallel.layout else None
         self.count_pruned = plan.pruning.counted
+        storage = plan.storage
+        # Where the storage has no heartbeat of its own, a trial's heartbeat attribute
+        # older than this means its worker (on any host) is gone.
+        self._grace_period = (
+            (storage.grace_period or 2 * storage.heartbeat_interval)
+            if storage.heartbeat_interval
+            else None
+        )
 
     def run(self) -> None:
         """Runs trials until ``search.n_trials`` have completed, the time budget is spent
@@ -155,14 +167,20 @@ class TrialLoop:
 
     def _census(self, before: int | None = None) -> Census:
         """The study's completed and live trials (numbered below ``before``, when given);
-        a trial whose worker on this host is gone is failed first (the storage's
-        heartbeat does that, and retries it, where it has one)."""
+        a trial whose worker is gone is failed first (by the storage's heartbeat where
+        it has one; at once where the worker certainly stopped), and retried where the
+        storage retries stale trials."""
         _fail_stale_trials(self.study)
         trials = self.study.get_trials(deepcopy=False)
-        census = take_census(trials, self.worker, before=before, count_pruned=self.count_pruned)
-        if census.dead and not _heartbeat_interval(self.study):
-            for dead in census.dead:
-                _fail_abandoned(self.study, dead)
+        census = take_census(
+            trials,
+            self.worker,
+            before=before,
+            count_pruned=self.count_pruned,
+            grace_period=None if _heartbeat_interval(self.study) else self._grace_period,
+        )
+        for dead in census.dead:
+            _fail_abandoned(self.study, dead)
         return census
 
     def _is_surplus(self, trial: optuna.Trial, before_ask: Census) -> bool:
@@ -213,15 +231,20 @@ class TrialLoop:
         settings ask of it) to its recorded result.
 
         A :class:`TorchSearchError` fails the trial with its reason recorded and the run
-        goes on; any other exception fails the trial and stops the run; Ctrl-C stops it
-        at once.
+        goes on; a :class:`StorageLostError` (the checkpoint folder gone) or any other
+        exception fails the trial and stops the run; Ctrl-C stops it at once.
         """
         record = RecordWriter.of(trial)
-        with _heartbeat(self.study, trial):
+        with _heartbeat(self.study, trial, self.plan.storage.heartbeat_interval):
             try:
                 if recipe is None:
                     recipe = self._search_recipe(trial)
                 return self._lifecycle(trial, record, recipe)
+            except StorageLostError as exc:  # no later trial could be kept either
+                with contextlib.suppress(Exception):
+                    record.error(exc)
+                    self.study.tell(trial, state=TrialState.FAIL)
+                raise
             except TorchSearchError as exc:
                 return Outcome(TrialState.FAIL, note=record.error(exc))
             except KeyboardInterrupt:
@@ -288,6 +311,7 @@ class TrialLoop:
         model, loss = self._assemble(tower, recipe, record)
         parameters = sum(p.numel() for p in model.parameters())
         record.parameters(parameters)
+        reset_device_peak()
         try:
             result = self._fit(trial, model, proposal, training, loss)
         except TrialStopped as stopped:
@@ -296,8 +320,9 @@ class TrialLoop:
             value = self._objective(stopped.metrics)
             return Outcome(TrialState.PRUNED, value, parameters, reason, stopped_early=True)
         # Record the results and the weights; the caller tells the study.
-        checkpoint = save_state(self.artifacts, trial, model.state_dict())
+        checkpoint, size = save_state(self.artifacts, trial, model.state_dict())
         record.result(result.metrics, result.train_seconds, result.steps, checkpoint)
+        record.resources({"checkpoint_bytes": size, **memory_peaks()})
         return Outcome(TrialState.COMPLETE, self._objective(result.metrics), parameters)
 
     def _proposal(
@@ -505,22 +530,33 @@ def trial_seed(seed: int, trial_number: int) -> int:
 
 
 @contextlib.contextmanager
-def _heartbeat(study: optuna.Study, trial: optuna.Trial) -> Iterator[None]:
-    """Beats for ``trial`` while it runs, on storages that have heartbeats (RDB).
+def _heartbeat(
+    study: optuna.Study, trial: optuna.Trial, own_interval: int | None = None
+) -> Iterator[None]:
+    """Beats for ``trial`` while it runs: through the storage's own heartbeat (RDB), or,
+    every ``own_interval`` seconds, as the trial's ``heartbeat`` attribute on a storage
+    without one (the journal), which the census reads (``_workers``).
 
     The beating thread is a daemon, so an interrupted run never waits for it.
     """
     storage = study._storage
-    interval = _heartbeat_interval(study)
+    native = _heartbeat_interval(study)
+    interval = native or own_interval
     if not interval:
         yield
         return
     stop = threading.Event()
 
+    def record() -> None:
+        if native:
+            storage.record_heartbeat(trial._trial_id)
+        else:
+            storage.set_trial_user_attr(trial._trial_id, Key.HEARTBEAT.value, time.time())
+
     def beat() -> None:
         while True:
             try:
-                storage.record_heartbeat(trial._trial_id)
+                record()
             except Exception:  # the trial's own writes will report a lost storage
                 return
             if stop.wait(interval):
@@ -548,15 +584,21 @@ def _fail_stale_trials(study: optuna.Study) -> None:
 
 
 def _fail_abandoned(study: optuna.Study, trial: FrozenTrial) -> None:
-    """Fails a RUNNING trial whose worker's process is gone, on a storage without
-    heartbeats (the journal), where it would otherwise stay RUNNING for ever."""
+    """Fails a RUNNING trial whose worker is certainly gone (its process, on this host;
+    its heartbeat attribute, on the journal) without waiting for a storage heartbeat's
+    grace period, and retries it as that heartbeat would (SQLite, PostgreSQL)."""
     storage = study._storage
     worker = trial.user_attrs.get(Key.WORKER.value)
-    with contextlib.suppress(Exception):  # another worker may have failed it first
+    try:
         storage.set_trial_user_attr(
             trial._trial_id, Key.ERROR.value, f"its worker {worker} stopped mid-trial"
         )
-        storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+        failed = storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+    except Exception:  # another worker failed it first
+        return
+    retry = getattr(storage, "get_failed_trial_callback", lambda: None)()
+    if failed and retry is not None:
+        retry(study, copy.deepcopy(storage.get_trial(trial._trial_id)))
 
 
 def _postfix(best: float | None, metric: str, rejected: int, stopped: int) -> str:

@@ -127,10 +127,12 @@ def make_plan(cfg: DictConfig) -> RunPlan:
     search = SearchSettings(
         blocks=blocks,
         problem=problem,
-        minimum_depth=int(space.get("minimum_depth", 1)),
-        maximum_depth=int(space.get("maximum_depth", 5)),
-        beam_size=int(space.get("beam_size", 1)),
-        increase_complexity_probability=float(space.get("increase_complexity_probability", 1.0)),
+        minimum_depth=_whole(space, "space.minimum_depth", 1, least=0),
+        maximum_depth=_whole(space, "space.maximum_depth", 5, least=1),
+        beam_size=_whole(space, "space.beam_size", 1, least=1),
+        increase_complexity_probability=_number(
+            space, "space.increase_complexity_probability", 1.0
+        ),
         increase_complexity_minimum_trials=tuple(
             space.get("increase_complexity_minimum_trials") or ()
         ),
@@ -142,18 +144,16 @@ def make_plan(cfg: DictConfig) -> RunPlan:
     )
     for suggestion in suggestions:
         registry.check(suggestion.blocks)
-    n_trials = int(searcher_cfg.get("n_trials", 0))
-    if n_trials < 1:
-        raise ConfigError(f"search.n_trials must be at least 1, got {n_trials}.")
+    n_trials = _whole(searcher_cfg, "search.n_trials", 0, least=1)
     timeout_s = _optional_limit(searcher_cfg, "search.timeout_s", example=3600)
     max_parameters = _optional_limit(space, "space.max_parameters", example=100000, whole=True)
-    seed = int(config.get("seed", 0))
+    seed = _whole(config, "seed", 0, least=0)
     trainer = dict(_get(config, "trainer"))
     parallel = ParallelSettings.from_config(trainer, _trains_on_gpu(trainer))
     train = _train_settings(
         {k: v for k, v in trainer.items() if k not in RUN_KEYS},
         seed=seed,
-        parameter_scaled_training=bool(space.get("parameter_scaled_training", False)),
+        parameter_scaled_training=_flag(space, "space.parameter_scaled_training", False),
         maximum_depth=search.maximum_depth,
         strategy="ddp" if parallel.mode == "ddp" else "auto",
     )
@@ -217,6 +217,35 @@ def _optional_limit(
             f"{key} must be a positive {what} or null (no limit), got {value!r}; "
             f"e.g. {key}={example}."
         )
+    return value
+
+
+def _whole(section: Mapping[str, Any], key: str, default: int, *, least: int) -> int:
+    """The integer at ``key`` (dotted, as the user writes it), at least ``least``."""
+    value = section.get(key.rsplit(".", 1)[-1], default)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ConfigError(
+            f"{key} must be an integer of at least {least}, got {value!r}; "
+            f"e.g. {key}={max(default, least)}."
+        )
+    return value
+
+
+def _number(section: Mapping[str, Any], key: str, default: float) -> float:
+    """The finite number at ``key`` (dotted, as the user writes it)."""
+    value = section.get(key.rsplit(".", 1)[-1], default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{key} must be a number, got {value!r}; e.g. {key}={default}.")
+    return float(value)
+
+
+def _flag(section: Mapping[str, Any], key: str, default: bool) -> bool:
+    """The true or false at ``key`` (dotted, as the user writes it)."""
+    value = section.get(key.rsplit(".", 1)[-1], default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key} must be true or false, got {value!r}.")
     return value
 
 

@@ -81,13 +81,27 @@ def report_best(
 def _best_with_weights(
     ranked: Sequence[CompletedTrial], models: TrialModels
 ) -> tuple[CompletedTrial, nn.Module] | None:
-    """The best trial whose checkpoint loads, with its model; says so when it skips one."""
+    """The best trial whose checkpoint loads, with its model; says so when it skips one
+    (the first few by name, then how many)."""
+    skipped = 0
     for trial in ranked:
         try:
-            return trial, models.model(trial.number)
+            chosen = trial, models.model(trial.number)
         except CheckpointError as exc:
-            print(f"torchsearch: trial {trial.number} is skipped: its {exc}.")
+            skipped += 1
+            if skipped <= SKIPS_NAMED:
+                print(f"torchsearch: trial {trial.number} is skipped: its {exc}.")
+            continue
+        if skipped > SKIPS_NAMED:
+            print(f"torchsearch: ... and {skipped - SKIPS_NAMED} more trials skipped.")
+        return chosen
+    if skipped > SKIPS_NAMED:
+        print(f"torchsearch: ... and {skipped - SKIPS_NAMED} more trials skipped.")
     return None
+
+
+SKIPS_NAMED = 3
+"""How many trials without a readable checkpoint the report names one by one."""
 
 
 def export_model(model: nn.Module, plan: RunPlan, path: Path) -> Path | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import optuna
 from omegaconf import DictConfig
+from optuna.artifacts import FileSystemArtifactStore
 
 from torchsearch._errors import ConfigError
 from torchsearch._errors import StorageError
@@ -28,12 +29,14 @@ from torchsearch.driver._replay import ReplaySettings
 from torchsearch.driver._replay import run_replay
 from torchsearch.driver._report import BestModel
 from torchsearch.driver._results import report_best
+from torchsearch.driver._storage import artifact_folder
 from torchsearch.driver._storage import open_artifact_store
 from torchsearch.driver._storage import open_storage
 from torchsearch.driver._storage import storage_lost
 from torchsearch.driver._workers import share_threads
 from torchsearch.search import create_sampler
 from torchsearch.trials import claim_study
+from torchsearch.trials import completed_trials
 
 __all__ = ["run_search"]
 
@@ -98,7 +101,36 @@ def _run(plan: RunPlan, team: Team, run_dir: Path, started: float) -> BestModel 
     team.barrier()
     if not team.is_reporter:
         return None
-    return report_best(study, plan, artifacts, run_dir)
+    best = report_best(study, plan, artifacts, run_dir)
+    if best is None and completed_trials(study, kinds=None):
+        best = _retrain_best(study, loop, artifacts, run_dir)
+    return best
+
+
+def _retrain_best(
+    study: optuna.Study, loop: TrialLoop, artifacts: FileSystemArtifactStore, run_dir: Path
+) -> BestModel:
+    """The report's fallback when no completed trial's checkpoint can be read (the
+    checkpoint folder moved or was deleted): the best trial trained again from its
+    record, as ``torchsearch replay trial=best`` would, then the report.
+
+    Raises:
+        StorageError: that failed too.
+    """
+    folder = artifact_folder(loop.plan.storage, run_dir)
+    print(
+        f"torchsearch: no completed trial's checkpoint can be read from {folder}; training "
+        "the best trial again from its record (torchsearch replay trial=best)."
+    )
+    run_replay(study, loop, ReplaySettings(trial="best"))
+    best = report_best(study, loop.plan, artifacts, run_dir)
+    if best is None:
+        raise StorageError(
+            f"No checkpoint can be read from {folder}, and training the best trial again "
+            "failed (see above). The finished trials are kept in the storage; point "
+            "storage.artifacts at the folder that holds their checkpoints."
+        )
+    return best
 
 
 def quiet_libraries() -> None:

@@ -21,6 +21,7 @@ from optuna.artifacts import FileSystemArtifactStore
 
 from torchsearch._errors import ConfigError
 from torchsearch._errors import StorageError
+from torchsearch._errors import StorageLostError
 from torchsearch._names import check_study_name
 from torchsearch._secrets import STORAGE_URL_VARIABLE
 from torchsearch._secrets import redact
@@ -49,7 +50,8 @@ class StorageSettings:
         url: the database URL or journal path; ``None`` puts a file in the run folder.
         study: the study name; rerunning with the same name resumes the study.
         artifacts: the checkpoint folder; ``None`` is ``<run folder>/artifacts``.
-        heartbeat_interval: seconds between heartbeats of a running trial (RDB only).
+        heartbeat_interval: seconds between heartbeats of a running trial (the RDB
+            storage's own; on the journal, the trial's heartbeat attribute).
         grace_period: seconds without a heartbeat before a trial counts as dead.
     """
 
@@ -137,7 +139,7 @@ def open_artifact_store(settings: StorageSettings, run_dir: Path) -> FileSystemA
 
 def storage_lost(
     exc: BaseException, settings: StorageSettings, run_dir: Path
-) -> StorageError | None:
+) -> StorageLostError | None:
     """The one-line error of a database lost mid-run, or ``None`` for another error."""
     if not isinstance(exc, DATABASE_ERRORS):
         return None
@@ -147,7 +149,7 @@ def storage_lost(
     while isinstance(cause.__cause__ or cause.__context__, DATABASE_ERRORS):
         cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
     where = redact(settings.url or str(run_dir / "trials.db"))
-    return StorageError(
+    return StorageLostError(
         f"Lost the trial database {where}: {_reason(cause)}. Finished trials are kept; "
         "rerun the same command once the database is back (a trial left running is "
         "failed and retried after storage.grace_period)."

@@ -4,8 +4,8 @@ Every trial records the process that runs it (host and pid). From the trials alo
 worker can then tell (docs/parallel.md):
 
 - how many trials are live: a RUNNING trial counts unless its worker is on this host
-  and its process is gone (a worker on another host is taken as alive; the storage's
-  heartbeat fails it when it stops beating);
+  and its process is gone, or its heartbeat stopped (the storage's own, or, on the
+  journal, the ``heartbeat`` attribute its worker refreshes);
 - whether a trial it has just asked for is *surplus*: when the trials numbered before
   it, completed or live, already make ``search.n_trials``, it ends PRUNED as
   "surplus" and counts for nothing, so the study holds exactly ``search.n_trials``
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -119,6 +120,8 @@ def take_census(
     *,
     before: int | None = None,
     count_pruned: bool = False,
+    grace_period: float | None = None,
+    now: float | None = None,
 ) -> Census:
     """Counts ``trials`` (those numbered below ``before`` only, when given).
 
@@ -127,7 +130,12 @@ def take_census(
         me: this worker, which is not its own neighbour.
         before: count only trials numbered below this.
         count_pruned: trials the pruner stopped count toward the budget too.
+        grace_period: on a storage without its own heartbeat, a running trial whose
+            ``heartbeat`` attribute is older than this many seconds is dead, whichever
+            host ran it (hosts' clocks are taken to agree within it).
+        now: the time to judge heartbeats by (``time.time()``).
     """
+    now = time.time() if now is None else now
     completed = live = waiting = next_number = 0
     dead: list[FrozenTrial] = []
     last_trial_of: dict[Worker, int] = {}
@@ -143,7 +151,7 @@ def take_census(
         elif counts_toward_budget(trial, count_pruned):
             completed += 1
         elif trial.state is TrialState.RUNNING:
-            if worker is not None and worker.is_gone():
+            if (worker is not None and worker.is_gone()) or _silent(trial, grace_period, now):
                 dead.append(trial)
                 continue
             live += 1
@@ -152,6 +160,15 @@ def take_census(
         1 for worker, last in last_trial_of.items() if last >= recent and not worker.is_gone()
     )
     return Census(completed, live, tuple(dead), neighbours, waiting, next_number)
+
+
+def _silent(trial: FrozenTrial, grace_period: float | None, now: float) -> bool:
+    """Whether ``trial``'s own heartbeat attribute stopped more than ``grace_period``
+    seconds ago (never, without one)."""
+    beat = trial.user_attrs.get(Key.HEARTBEAT.value)
+    if grace_period is None or isinstance(beat, bool) or not isinstance(beat, (int, float)):
+        return False
+    return now - float(beat) > grace_period
 
 
 RECENT = 64

@@ -14,6 +14,7 @@ import torch
 from optuna.artifacts.exceptions import ArtifactNotFound
 
 from torchsearch._errors import StorageError
+from torchsearch._errors import StorageLostError
 
 __all__ = ["CheckpointError", "load_state", "save_state"]
 
@@ -26,14 +27,28 @@ class CheckpointError(StorageError):
 
 def save_state(
     store: optuna.artifacts.FileSystemArtifactStore, trial: optuna.Trial, state: StateDict
-) -> str:
-    """Saves ``state`` as ``trial``'s checkpoint; returns its artifact id."""
+) -> tuple[str, int]:
+    """Saves ``state`` as ``trial``'s checkpoint; returns its artifact id and its size in
+    bytes.
+
+    Raises:
+        StorageLostError: the checkpoint folder cannot be written (moved, deleted, full).
+    """
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"trial-{trial.number}.pt"
         torch.save(state, path)
-        return optuna.artifacts.upload_artifact(
-            artifact_store=store, file_path=str(path), study_or_trial=trial
-        )
+        try:
+            artifact_id = optuna.artifacts.upload_artifact(
+                artifact_store=store, file_path=str(path), study_or_trial=trial
+            )
+            return artifact_id, path.stat().st_size
+        except OSError as exc:
+            raise StorageLostError(
+                f"Cannot write trial {trial.number}'s checkpoint in {Path(store._base_path)}: "
+                f"{exc.strerror or exc}. Was the checkpoint folder (storage.artifacts, or "
+                "artifacts/ in the run folder) moved or deleted? The finished trials are kept "
+                "in the storage; rerun the same command once the folder is back."
+            ) from exc
 
 
 def load_state(store: optuna.artifacts.FileSystemArtifactStore, artifact_id: str) -> StateDict:

@@ -116,6 +116,10 @@ class RecordWriter:
         self._set(Key.STEPS, int(steps))
         self._set(Key.CHECKPOINT, checkpoint)
 
+    def resources(self, resources: Mapping[str, int]) -> None:
+        """Writes what the trial cost in memory and disk (see ``Key.RESOURCES``)."""
+        self._set(Key.RESOURCES, {k: int(v) for k, v in resources.items()})
+
     def error(self, exc: BaseException) -> str:
         """Writes why the trial failed; returns the line written."""
         text = str(exc).strip() or type(exc).__name__

@@ -35,6 +35,10 @@ class Key(str, enum.Enum):
     """Optimizer steps it trained for."""
     CHECKPOINT = "checkpoint"
     """The artifact id of its weights in the run's artifact store."""
+    RESOURCES = "resources"
+    """What the trial cost: ``{"checkpoint_bytes": ..., "peak_rss_bytes": ...}`` (the
+    process's peak resident memory so far) and, on a GPU, ``"device_peak_bytes"`` (the
+    trial's own peak of allocated device memory)."""
     ERROR = "error"
     """Why it failed: the exception's type and message."""
     REASON = "reason"
@@ -42,6 +46,9 @@ class Key(str, enum.Enum):
     WORKER = "worker"
     """The process that runs it: ``{"host": name, "pid": number}``; tells a live worker's
     trial from a dead one's on the same host, and how many workers share the host."""
+    HEARTBEAT = "heartbeat"
+    """When the trial's worker last showed it was alive (seconds since the epoch), on a
+    storage without a heartbeat of its own (the journal)."""
     ENSEMBLE = "ensemble"
     """The frozen trials whose towers it combines with its own (see ``EnsembleRecord``):
     ``{"members": [trial numbers], "strategy": ..., "combiner": ...}``; absent for a
