@@ -55,6 +55,29 @@ def run_cli(
     )
 
 
+def start_cli(
+    run_dir: Path, *overrides: str, stdout: int | None = subprocess.DEVNULL
+) -> subprocess.Popen[str]:
+    """Starts ``python -m torchsearch`` (fast settings, then ``overrides``) into
+    ``run_dir`` without waiting; its standard error is captured (and its standard output
+    when ``stdout=subprocess.PIPE``)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "torchsearch", f"hydra.run.dir={run_dir}", *FAST, *overrides],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        cwd=OUTSIDE_SOURCE_TREE,
+    )
+
+
+def dead_pid() -> int:
+    """The process id of a process that has exited."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
 def trials_in(run_dir: Path, study: str | None = None) -> Sequence[optuna.trial.FrozenTrial]:
     """The trials in the run folder's default SQLite storage (none if it does not exist).
 

@@ -4,16 +4,13 @@ older or hostile client) still searches, from two workers, and reports a valid m
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import optuna
 import pytest
-from cli_helpers import FAST
-from cli_helpers import OUTSIDE_SOURCE_TREE
 from cli_helpers import run_cli
+from cli_helpers import start_cli
 from optuna.trial import TrialState
 from optuna.trial import create_trial
 
@@ -58,24 +55,7 @@ def test_a_study_with_corrupted_records_searches_from_two_workers(tmp_path: Path
     first = run_cli(tmp_path, "search.n_trials=2")
     assert first.returncode == 0, first.stderr
     corrupted = _corrupt(tmp_path)
-    workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "torchsearch",
-                f"hydra.run.dir={tmp_path}",
-                *FAST,
-                "search.n_trials=14",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"},
-            cwd=OUTSIDE_SOURCE_TREE,
-        )
-        for _ in range(2)
-    ]
+    workers = [start_cli(tmp_path, "search.n_trials=14", stdout=subprocess.PIPE) for _ in "ab"]
     for worker in workers:
         out, err = worker.communicate(timeout=600)
         assert worker.returncode == 0, err

@@ -17,17 +17,12 @@ import optuna
 import pytest
 from cli_helpers import FAST
 from cli_helpers import OUTSIDE_SOURCE_TREE
+from cli_helpers import dead_pid
 from cli_helpers import run_cli
 from cli_helpers import trials_in
 from optuna.trial import TrialState
 
 pytestmark = pytest.mark.slow
-
-
-def _dead_pid() -> int:
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
 
 
 def test_a_run_folder_moved_mid_run_is_one_line_and_keeps_the_finished_trials(
@@ -86,7 +81,7 @@ def test_a_dead_workers_trial_is_failed_by_the_next_run_even_with_the_budget_met
     study = optuna.load_study(study_name=optuna.get_all_study_names(url)[0], storage=url)
     # Killed mid-trial on this host, and silent for an hour on another.
     dead_here = study.ask()
-    dead_here.set_user_attr("worker", {"host": socket.gethostname(), "pid": _dead_pid()})
+    dead_here.set_user_attr("worker", {"host": socket.gethostname(), "pid": dead_pid()})
     silent = study.ask()
     silent.set_user_attr("worker", {"host": "another-host", "pid": os.getpid()})
     silent.set_user_attr("heartbeat", time.time() - 3600)

@@ -16,6 +16,7 @@ import pytest
 from cli_helpers import FAST
 from cli_helpers import OUTSIDE_SOURCE_TREE
 from cli_helpers import run_cli
+from cli_helpers import start_cli
 from cli_helpers import trials_in
 from optuna.trial import TrialState
 
@@ -73,24 +74,7 @@ def test_torchrun_ends_with_exactly_the_budget_and_one_report(tmp_path: Path, mo
 
 
 def test_plain_workers_on_one_study_end_with_exactly_the_budget(tmp_path: Path) -> None:
-    workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "torchsearch",
-                f"hydra.run.dir={tmp_path}",
-                *FAST,
-                "search.n_trials=5",
-                "trainer.threads=1",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=OUTSIDE_SOURCE_TREE,
-        )
-        for _ in range(3)
-    ]
+    workers = [start_cli(tmp_path, "search.n_trials=5", "trainer.threads=1") for _ in range(3)]
     for worker in workers:
         _, err = worker.communicate(timeout=300)
         assert worker.returncode == 0, err

@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
-import sys
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -21,9 +19,8 @@ from pathlib import Path
 
 import optuna
 import pytest
-from cli_helpers import FAST
-from cli_helpers import OUTSIDE_SOURCE_TREE
 from cli_helpers import run_cli
+from cli_helpers import start_cli
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 
@@ -79,22 +76,11 @@ def test_two_workers_share_a_study_and_its_checkpoints(
 ) -> None:
     artifacts = tmp_path / "artifacts"
     workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "torchsearch",
-                f"hydra.run.dir={tmp_path / f'worker{i}'}",
-                *FAST,
-                *_storage(postgresql_url, study_name),
-                f"storage.artifacts={artifacts}",
-                "search.n_trials=4",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "PYTHONWARNINGS": "ignore"},
-            cwd=OUTSIDE_SOURCE_TREE,
+        start_cli(
+            tmp_path / f"worker{i}",
+            *_storage(postgresql_url, study_name),
+            f"storage.artifacts={artifacts}",
+            "search.n_trials=4",
         )
         for i in range(2)
     ]

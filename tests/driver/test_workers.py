@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 
 import optuna
 import pytest
 import torch
+from cli_helpers import dead_pid
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 
@@ -23,12 +22,6 @@ from torchsearch.driver._workers import take_census
 
 HOST = socket.gethostname()
 ME = Worker(HOST, os.getpid())
-
-
-def _dead_pid() -> int:
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    return process.pid
 
 
 def _trial(number: int, state: TrialState, **attrs: object) -> FrozenTrial:
@@ -63,7 +56,7 @@ def test_a_neighbour_between_two_trials_still_shares_the_cores() -> None:
     """A worker of short trials spends part of its time asking and telling: it counts
     as a neighbour while its process lives and it ran one of the latest trials."""
     alive = Worker(HOST, os.getppid()).to_dict()
-    gone = {"host": HOST, "pid": _dead_pid()}
+    gone = {"host": HOST, "pid": dead_pid()}
     between = [_trial(0, TrialState.COMPLETE, worker=alive), _trial(1, TrialState.COMPLETE)]
     assert take_census(between, ME).neighbours == 1
     assert take_census([_trial(0, TrialState.COMPLETE, worker=gone)], ME).neighbours == 0
@@ -73,7 +66,7 @@ def test_a_neighbour_between_two_trials_still_shares_the_cores() -> None:
 
 
 def test_a_running_trial_whose_local_worker_is_gone_is_dead_not_live() -> None:
-    gone = {"host": HOST, "pid": _dead_pid()}
+    gone = {"host": HOST, "pid": dead_pid()}
     trials = [_trial(0, TrialState.RUNNING, worker=gone), _trial(1, TrialState.COMPLETE)]
     census = take_census(trials, ME)
     assert (census.completed, census.live) == (1, 0)
