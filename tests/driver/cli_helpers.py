@@ -8,6 +8,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from pathlib import Path
@@ -76,6 +78,27 @@ def dead_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
     return process.pid
+
+
+def wait_for_finished_trials(
+    worker: subprocess.Popen[str],
+    trials: Callable[[], Sequence[optuna.trial.FrozenTrial]],
+    count: int,
+    timeout: float = 120,
+) -> None:
+    """Waits until ``trials()`` holds ``count`` COMPLETE trials; kills ``worker`` and
+    fails the test if that takes longer than ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        finished = [t for t in trials() if t.state is optuna.trial.TrialState.COMPLETE]
+        if len(finished) >= count:
+            return
+        if worker.poll() is not None:
+            break
+        time.sleep(0.2)
+    worker.kill()
+    _, err = worker.communicate()
+    raise AssertionError(f"{count} trials did not complete within {timeout} s: {err}")
 
 
 def trials_in(run_dir: Path, study: str | None = None) -> Sequence[optuna.trial.FrozenTrial]:

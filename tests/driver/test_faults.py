@@ -1,25 +1,26 @@
-"""Faults a shared search meets: its folder moved mid-run, and workers that died
-mid-trial, on this host or another. Each ends in one line or is cleaned up by the next
-run of the same command, and no finished trial is lost."""
+"""Faults a shared search meets: its folder moved mid-run, its database made read-only,
+and workers that died mid-trial, on this host or another. Each ends in one line or is
+cleaned up by the next run of the same command, and no finished trial is lost."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import optuna
 import pytest
-from cli_helpers import FAST
-from cli_helpers import OUTSIDE_SOURCE_TREE
 from cli_helpers import dead_pid
 from cli_helpers import run_cli
+from cli_helpers import start_cli
 from cli_helpers import trials_in
+from cli_helpers import wait_for_finished_trials
 from optuna.trial import TrialState
 
 pytestmark = pytest.mark.slow
@@ -29,28 +30,8 @@ def test_a_run_folder_moved_mid_run_is_one_line_and_keeps_the_finished_trials(
     tmp_path: Path,
 ) -> None:
     run_dir = tmp_path / "run"
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "torchsearch",
-            f"hydra.run.dir={run_dir}",
-            *FAST,
-            "search.n_trials=100000",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=OUTSIDE_SOURCE_TREE,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if sum(t.state is TrialState.COMPLETE for t in trials_in(run_dir)) >= 2:
-            break
-        time.sleep(0.2)
-    else:
-        worker.kill()
-        pytest.fail("no trial completed within 120 s")
+    worker = start_cli(run_dir, "search.n_trials=100000")
+    wait_for_finished_trials(worker, lambda: trials_in(run_dir), 2)
     moved = tmp_path / "moved"
     run_dir.rename(moved)
     _, err = worker.communicate(timeout=120)
@@ -63,6 +44,42 @@ def test_a_run_folder_moved_mid_run_is_one_line_and_keeps_the_finished_trials(
     assert len(finished) >= 2
     for trial in finished:
         assert (moved / "artifacts" / trial.user_attrs["checkpoint"]).is_file()
+
+
+@contextlib.contextmanager
+def _unwritable(path: Path) -> Iterator[None]:
+    """``path`` made unwritable for this user: its mode for a user, its immutable
+    attribute for root, whom modes do not stop (a skip where neither can be set)."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(0o644)
+        return
+    made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"root cannot make {path} unwritable here: chattr +i said {made.stderr}")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_a_read_only_database_is_one_line_and_the_rerun_goes_on(tmp_path: Path) -> None:
+    first = run_cli(tmp_path, "search.n_trials=2")
+    assert first.returncode == 0, first.stderr
+    with _unwritable(tmp_path / "trials.db"):
+        refused = run_cli(tmp_path, "search.n_trials=3")
+    assert refused.returncode == 1, refused.stderr
+    assert "Traceback" not in refused.stderr
+    lines = [line for line in refused.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("torchsearch: error: "), refused.stderr
+    assert "readonly database" in lines[0] and "finished trials are kept" in lines[0].lower()
+    assert sum(t.state is TrialState.COMPLETE for t in trials_in(tmp_path)) == 2
+    again = run_cli(tmp_path, "search.n_trials=3")  # writable again: the search goes on
+    assert again.returncode == 0, again.stderr
+    assert sum(t.state is TrialState.COMPLETE for t in trials_in(tmp_path)) == 3
 
 
 @pytest.mark.parametrize("storage", ["sqlite", "journal"])

@@ -1,5 +1,6 @@
 """Searches on a PostgreSQL server: shared by concurrent workers, resumed, a clear
-error when the server cannot be reached, and its password written nowhere.
+error when the server cannot be reached or goes away mid-run, and its password written
+nowhere.
 
 The server is the one ``TORCHSEARCH_TEST_POSTGRESQL_URL`` names (``.ci/postgresql``
 starts a local one and prints its URL; ``.ci/run`` does so before nox); without it the
@@ -12,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
+import threading
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -21,6 +24,7 @@ import optuna
 import pytest
 from cli_helpers import run_cli
 from cli_helpers import start_cli
+from cli_helpers import wait_for_finished_trials
 from optuna.trial import FrozenTrial
 from optuna.trial import TrialState
 
@@ -60,9 +64,12 @@ def _storage(url: str, study: str) -> tuple[str, ...]:
 
 
 def _trials(url: str, study: str) -> list[FrozenTrial]:
+    """The study's trials (none before a worker has created it)."""
     storage = optuna.storages.RDBStorage(url)
     try:
         return optuna.load_study(study_name=study, storage=storage).get_trials(deepcopy=False)
+    except KeyError:
+        return []
     finally:
         storage.engine.dispose()
 
@@ -107,6 +114,67 @@ def test_an_unreachable_server_is_one_line_with_the_password_masked(tmp_path: Pa
     assert "postgresql://u:***@127.0.0.1:1/db" in lines[0]
     assert "secretpw" not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+class _Relay:
+    """A TCP relay to the server that can be cut: the server as a worker sees it when
+    it stops (open connections reset, new ones refused)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._server = (host, port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:  # cut
+                return
+            upstream = socket.create_connection(self._server)
+            self._sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._copy, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _copy(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+
+    def cut(self) -> None:
+        """Stops listening and resets every open connection."""
+        self._listener.close()
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+
+def test_a_server_gone_mid_run_is_one_line_and_keeps_the_finished_trials(
+    postgresql_url: str, study_name: str, tmp_path: Path
+) -> None:
+    parts = urllib.parse.urlsplit(postgresql_url)
+    relay = _Relay(parts.hostname or "127.0.0.1", parts.port or 5432)
+    relayed = parts._replace(netloc=parts.netloc.replace(f"{parts.port}", f"{relay.port}"))
+    worker = start_cli(tmp_path, *_storage(relayed.geturl(), study_name), "search.n_trials=1000")
+    try:
+        wait_for_finished_trials(worker, lambda: _trials(postgresql_url, study_name), 2)
+    finally:
+        relay.cut()
+    _, err = worker.communicate(timeout=120)
+    assert worker.returncode == 1, err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[-1].startswith("torchsearch: error: Lost the trial database"), err
+    assert "finished trials are kept" in lines[-1].lower(), err
+    assert parts.password not in err
+    finished = _complete(_trials(postgresql_url, study_name))
+    assert len(finished) >= 2
+    for trial in finished:
+        assert (tmp_path / "artifacts" / trial.user_attrs[Key.CHECKPOINT.value]).is_file()
 
 
 def test_a_search_resumes_from_the_server(

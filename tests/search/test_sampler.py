@@ -30,6 +30,7 @@ from torchsearch.search import RandomArchitectureSampler
 from torchsearch.search import SearchSettings
 from torchsearch.search import prepare_trial
 from torchsearch.search import proposal_of
+from torchsearch.trials import OVERSIZED
 from torchsearch.trials import completed_trials
 from torchsearch.trials import read_proposal
 
@@ -171,6 +172,34 @@ def test_a_retried_trial_keeps_its_proposal(tmp_path: Path, registry: BlockRegis
     again = prepare_trial(retry, SPACE, registry)
     assert again == first
     assert retry.params == trial.params
+
+
+def test_a_tower_rejected_for_its_size_is_not_proposed_again(
+    tmp_path: Path, registry: BlockRegistry
+) -> None:
+    one_block = settings(blocks=(FC, FC128), minimum_depth=1, maximum_depth=1)
+    sampler = RandomArchitectureSampler(one_block, seed=0, registry=registry)
+    study = optuna.create_study(storage=sqlite(tmp_path), sampler=sampler, direction="maximize")
+
+    def propose(reason: str | None) -> tuple[str, ...]:
+        trial = study.ask()
+        tower = proposal_of(trial).architecture.blocks
+        if reason is None:
+            study.tell(trial, 1.0)
+        else:
+            trial.set_user_attr("reason", reason)
+            study.tell(trial, state=TrialState.PRUNED)
+        return tower
+
+    # Pruned early (trained, then stopped) is no reason to avoid a tower.
+    early = [propose("pruned at step 3 by the median pruner") for _ in range(10)]
+    assert set(early) == {(FC,), (FC128,)}
+    too_big = propose(f"{OVERSIZED}: 9 parameters > space.max_parameters 1")
+    other = ({(FC,), (FC128,)} - {too_big}).pop()
+    assert [propose(None) for _ in range(20)] == [other] * 20
+    # With every tower rejected the last draw stands; it is counted again, never built.
+    propose(f"{OVERSIZED}: 9 parameters > space.max_parameters 1")
+    assert propose(None) in {(FC,), (FC128,)}
 
 
 def test_workers_with_one_seed_draw_apart_yet_reproducibly(

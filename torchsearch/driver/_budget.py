@@ -17,6 +17,7 @@ from time import monotonic
 from optuna.trial import TrialState
 
 from torchsearch._errors import ConfigError
+from torchsearch.trials import OVERSIZED
 
 __all__ = [
     "MAX_CONSECUTIVE_FAILURES",
@@ -85,7 +86,7 @@ class Budget:
         cap = self.max_parameters
         if cap is None or parameters <= cap:
             return None
-        return f"rejected: {parameters:,} parameters > space.max_parameters {cap:,}"
+        return f"{OVERSIZED}: {parameters:,} parameters > space.max_parameters {cap:,}"
 
     def count(self, outcome: Outcome) -> None:
         """Counts a trial that has just ended. A completed trial ends both streaks;

@@ -29,6 +29,7 @@ from torchsearch.driver._replay import ReplaySettings
 from torchsearch.driver._replay import run_replay
 from torchsearch.driver._report import BestModel
 from torchsearch.driver._results import report_best
+from torchsearch.driver._storage import DATABASE_ERRORS
 from torchsearch.driver._storage import artifact_folder
 from torchsearch.driver._storage import open_artifact_store
 from torchsearch.driver._storage import open_storage
@@ -172,6 +173,8 @@ def _open_study(
             f"Study {plan.storage.study!r} cannot be resumed: {exc}. Choose another "
             "storage.study for a new search."
         ) from exc
+    except DATABASE_ERRORS:
+        raise  # run_search names the database and its own reason (storage_lost)
     except Exception as exc:
         raise StorageError(f"Cannot open study {plan.storage.study!r}: {exc}") from exc
     claim_study(study, identity, plan.config)

@@ -30,6 +30,7 @@ CREATE_ATTEMPTS = 5
 SQLITE_LOCK_TIMEOUT = 60
 
 __all__ = [
+    "DATABASE_ERRORS",
     "StorageSettings",
     "artifact_folder",
     "open_artifact_store",
@@ -149,10 +150,12 @@ def storage_lost(
     while isinstance(cause.__cause__ or cause.__context__, DATABASE_ERRORS):
         cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
     where = redact(settings.url or str(run_dir / "trials.db"))
+    reason = _reason(cause)
+    back = "it is writable" if "readonly" in reason.replace("-", "") else "the database is back"
     return StorageLostError(
-        f"Lost the trial database {where}: {_reason(cause)}. Finished trials are kept; "
-        "rerun the same command once the database is back (a trial left running is "
-        "failed and retried after storage.grace_period)."
+        f"Lost the trial database {where}: {reason}. Finished trials are kept; rerun the "
+        f"same command once {back} (a trial left running is failed and retried after "
+        "storage.grace_period)."
     )
 
 

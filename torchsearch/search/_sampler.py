@@ -46,12 +46,18 @@ from torchsearch.trials import RecordWriter
 from torchsearch.trials import TrialKind
 from torchsearch.trials import TrialProposal
 from torchsearch.trials import completed_trials
+from torchsearch.trials import oversized_towers
 from torchsearch.trials import read_proposal
 
 __all__ = ["COMMON_ARGUMENTS", "ArchitectureSampler", "parse_architecture", "proposal_of"]
 
 COMMON_ARGUMENTS = ("inner", "seed", "suggestions", "registry")
 """Constructor arguments every :class:`ArchitectureSampler` takes; the others are options."""
+
+MAX_REDRAWS = 20
+"""Draws after the first when a proposal is a tower already rejected for its size; the
+last draw stands (it is counted and rejected again, never built) so a space with nothing
+else to offer ends in the driver's rejection-streak error, not a loop."""
 
 
 class ArchitectureSampler(BaseSampler, abc.ABC):
@@ -67,7 +73,9 @@ class ArchitectureSampler(BaseSampler, abc.ABC):
        ``"suggestion"``, as Model Search's user suggestions. Trial numbers are global to
        the study, so with several workers each suggestion is trained once, by whichever
        worker gets its number; an enqueued trial that takes such a number displaces it;
-    3. ``propose(completed_trials(study), rng)``, kind ``"search"``.
+    3. ``propose(completed_trials(study), rng)``, kind ``"search"``; a tower that an
+       earlier trial showed to be over ``space.max_parameters`` is drawn again (up to
+       :data:`MAX_REDRAWS` times) from the same stream.
 
     The decision is written as the trial's record (architecture, parent, kind, operation,
     the new block; see :mod:`torchsearch.trials`), so it lives in the storage, and
@@ -228,9 +236,17 @@ class ArchitectureSampler(BaseSampler, abc.ABC):
             return TrialProposal(
                 self.suggestions[trial.number], None, SUGGESTED, TrialKind.SUGGESTION.value
             )
-        proposal = self.propose(
-            completed_trials(study, registry=self.registry), self.rng(trial.number)
-        )
+        # One read for both: the completed trials, and the towers rejected for their size,
+        # which are drawn again rather than proposed (and rejected) as they are.
+        trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+        completed = completed_trials(study, registry=self.registry, trials=trials)
+        oversized = oversized_towers(trials)
+        rng = self.rng(trial.number)
+        proposal = self.propose(completed, rng)
+        for _ in range(MAX_REDRAWS):
+            if tuple(proposal.tower) not in oversized:
+                break
+            proposal = self.propose(completed, rng)
         return TrialProposal(
             Architecture.single(proposal.tower),
             proposal.parent,

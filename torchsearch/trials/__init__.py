@@ -24,10 +24,12 @@ from torchsearch.trials._ranking import rank
 from torchsearch.trials._record import RecordWriter
 from torchsearch.trials._record import claim_study
 from torchsearch.trials._record import completed_trials
+from torchsearch.trials._record import oversized_towers
 from torchsearch.trials._record import read_completed
 from torchsearch.trials._record import read_exploitation
 from torchsearch.trials._record import read_proposal
 from torchsearch.trials._schema import GIVEN
+from torchsearch.trials._schema import OVERSIZED
 from torchsearch.trials._schema import SEARCH_KINDS
 from torchsearch.trials._schema import SUGGESTED
 from torchsearch.trials._schema import Key
@@ -37,6 +39,7 @@ from torchsearch.trials._schema import TrialKind
 __all__ = [
     "DIRECTIONS",
     "GIVEN",
+    "OVERSIZED",
     "SEARCH_KINDS",
     "SUGGESTED",
     "CheckpointError",
@@ -53,6 +56,7 @@ __all__ = [
     "claim_study",
     "completed_trials",
     "load_state",
+    "oversized_towers",
     "rank",
     "read_completed",
     "read_exploitation",

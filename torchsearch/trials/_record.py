@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Collection
+from collections.abc import Iterable
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +36,7 @@ from torchsearch.trials._ranking import CompletedTrial
 from torchsearch.trials._ranking import EnsembleRecord
 from torchsearch.trials._ranking import TeacherRecord
 from torchsearch.trials._ranking import TrainingRecord
+from torchsearch.trials._schema import OVERSIZED
 from torchsearch.trials._schema import SEARCH_KINDS
 from torchsearch.trials._schema import Key
 from torchsearch.trials._schema import StudyKey
@@ -46,6 +48,7 @@ __all__ = [
     "check_record",
     "claim_study",
     "completed_trials",
+    "oversized_towers",
     "read_completed",
     "read_exploitation",
     "read_proposal",
@@ -269,6 +272,7 @@ def completed_trials(
     study: optuna.Study,
     kinds: Collection[str | TrialKind] | None = SEARCH_KINDS,
     registry: BlockRegistry | None = None,
+    trials: Iterable[FrozenTrial] | None = None,
 ) -> list[CompletedTrial]:
     """The study's COMPLETE trials with a record, by trial number.
 
@@ -276,6 +280,8 @@ def completed_trials(
         study: a single-objective study.
         kinds: the trial kinds to keep; ``None`` keeps every kind.
         registry: the blocks a record may name; the installed ones by default.
+        trials: the study's trials when the caller has just read them (one storage
+            read, not two); read from ``study`` by default.
 
     Raises:
         ConfigError: the study has several objectives.
@@ -287,11 +293,33 @@ def completed_trials(
         )
     wanted = None if kinds is None else {kind_value(k) for k in kinds}
     out: list[CompletedTrial] = []
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+    if trials is None:
+        trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    for trial in trials:
+        if trial.state is not TrialState.COMPLETE:
+            continue
         record = read_completed(trial, registry)
         if record is not None and (wanted is None or record.kind in wanted):
             out.append(record)
     return sorted(out, key=lambda t: t.number)
+
+
+def oversized_towers(trials: Iterable[FrozenTrial]) -> set[tuple[str, ...]]:
+    """The single towers of ``trials`` rejected as over ``space.max_parameters`` (a
+    PRUNED trial whose reason begins with :data:`OVERSIZED`); unreadable records are left
+    out, as nothing is built from them."""
+    out: set[tuple[str, ...]] = set()
+    for trial in trials:
+        reason = trial.user_attrs.get(Key.REASON.value)
+        if trial.state is not TrialState.PRUNED or not str(reason).startswith(OVERSIZED):
+            continue
+        try:
+            proposal = read_proposal(trial)
+        except (TorchSearchError, TypeError, ValueError, KeyError):
+            continue
+        if proposal is not None and len(proposal.architecture.towers) == 1:
+            out.add(tuple(proposal.architecture.towers[0]))
+    return out
 
 
 def claim_study(study: optuna.Study, identity: Mapping[str, Any], config: Any) -> None:

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["GIVEN", "SEARCH_KINDS", "SUGGESTED", "Key", "StudyKey", "TrialKind", "kind_value"]
+__all__ = [
+    "GIVEN",
+    "OVERSIZED",
+    "SEARCH_KINDS",
+    "SUGGESTED",
+    "Key",
+    "StudyKey",
+    "TrialKind",
+    "kind_value",
+]
 
 
 class Key(str, enum.Enum):
@@ -99,6 +108,9 @@ SUGGESTED = "suggested"
 """The operation of a user suggestion."""
 GIVEN = "given"
 """The operation of a trial that came with its architecture (enqueued by hand)."""
+OVERSIZED = "rejected"
+"""How the reason of a PRUNED trial whose model was over ``space.max_parameters`` begins
+(it was counted, never built; the search does not propose its tower again)."""
 
 
 def kind_value(kind: TrialKind | str) -> str:
