@@ -28,10 +28,11 @@ OUTSIDE_SOURCE_TREE = Path(tempfile.gettempdir())
 FAST = ("search.n_trials=3", "trainer.max_epochs=1", "space.maximum_depth=2")
 
 
-def compose_config(*overrides: str) -> DictConfig:
-    """The composed config for ``overrides``, as the command line would give it."""
+def compose_config(*overrides: str, fast: bool = True) -> DictConfig:
+    """The composed config for ``overrides`` (after the fast settings unless ``fast`` is
+    false), as the command line would give it."""
     with initialize_config_module("torchsearch.conf", version_base="1.3"):
-        return compose(config_name="config", overrides=[*FAST, *overrides])
+        return compose(config_name="config", overrides=[*(FAST if fast else ()), *overrides])
 
 
 def run_cli(

@@ -47,8 +47,8 @@ def dnn_learning() -> dict[str, Any]:
 def test_the_dnn_config_space() -> None:
     dists = HyperparameterSpace.from_config(dnn_learning()).fixed_distributions
     assert dists == {
-        "learning_rate": FloatDistribution(1e-4, 3e-2, log=True),
-        "optimizer": CategoricalDistribution(["adam", "momentum", "rmsprop", "adagrad", "sgd"]),
+        "learning_rate": FloatDistribution(1e-3, 1e-2, log=True),
+        "optimizer": CategoricalDistribution(["adam"]),
         "dropout_rate": CategoricalDistribution(
             [DROPOUT_OFF, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55]
         ),
@@ -91,8 +91,11 @@ def test_each_switch_adds_or_removes_its_params(section: str, apply: bool) -> No
 
 
 def test_a_long_decay_range_is_an_integer_range() -> None:
-    cnn = yaml.safe_load((CONF / "space" / "cnn.yaml").read_text())["learning"]
-    dists = HyperparameterSpace.from_config(cnn).fixed_distributions
+    # Model Search's cnn_config.pbtxt range.
+    learning = {
+        "exponential_decay": {"apply": True, "min_decay_times": 1, "max_decay_times": 10000}
+    }
+    dists = HyperparameterSpace.from_config(learning).fixed_distributions
     assert dists["exponential_decay_times"] == IntDistribution(1, 9999)
     assert decay_steps(1000, 3) == 333
     assert decay_steps(1000, 9999) == 1  # never a zero period
