@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 from cli_helpers import run_cli
 from cli_helpers import trials_in
 from PIL import Image
@@ -67,6 +68,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], type[TorchSearchError],
         "cap not positive": (["space.max_parameters=-5"], ConfigError, "space.max_parameters"),
         "cap not whole": (["space.max_parameters=2.5"], ConfigError, "positive integer"),
         "cap not a number": (["space.max_parameters=big"], ConfigError, "got 'big'"),
+        "gpu without CUDA": (["trainer.accelerator=gpu"], ConfigError, "sees no CUDA device"),
         "space does not fit data": (
             ["data=mnist1d", "space=dnn", "space.blocks=[LSTM_128]"],
             ConfigError,
@@ -91,6 +93,7 @@ CASES = [
     "cap not positive",
     "cap not whole",
     "cap not a number",
+    "gpu without CUDA",
 ]
 
 
@@ -98,6 +101,8 @@ CASES = [
 def test_bad_input_is_one_clear_error_and_writes_nothing(
     case: str, make_config, tmp_path: Path
 ) -> None:
+    if case == "gpu without CUDA" and torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA device")
     overrides, error, fragment = _bad_inputs(tmp_path)[case]
     run_dir = tmp_path / "run"
     with pytest.raises(error) as info:

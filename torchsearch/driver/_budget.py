@@ -126,7 +126,8 @@ class Budget:
         if self.failures >= MAX_CONSECUTIVE_FAILURES:
             return ConfigError(
                 f"{self.failures} trials in a row failed; the last said: "
-                f"{self.last_error or '?'}. Check that the space's blocks fit the data."
+                f"{(self.last_error or '?').rstrip('.')}. Check that the space's blocks fit "
+                "the data."
             )
         if self.rejections >= MAX_CONSECUTIVE_REJECTIONS:
             return ConfigError(

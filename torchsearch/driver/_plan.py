@@ -40,6 +40,7 @@ from torchsearch.space import ProblemType
 from torchsearch.space import build_model
 from torchsearch.space import fix_architecture_order
 from torchsearch.train import TrainSettings
+from torchsearch.train import resolve_device
 from torchsearch.trials import CompletedTrial
 from torchsearch.trials import load_state
 
@@ -157,6 +158,7 @@ def make_plan(cfg: DictConfig) -> RunPlan:
         maximum_depth=search.maximum_depth,
         strategy="ddp" if parallel.mode == "ddp" else "auto",
     )
+    resolve_device(train)  # no CUDA device for accelerator=gpu: one line, before any trial
     pruning = PruningSettings.from_config(searcher_cfg)
     if pruning.active and train.resolved_loop != "lean":
         raise ConfigError(

@@ -34,6 +34,7 @@ from torchsearch.train._optim import parameter_scaled_steps
 from torchsearch.train._settings import TrainSettings
 from torchsearch.train._system import CandidateSystem
 from torchsearch.train._trainer import make_trainer
+from torchsearch.train._trainer import resolve_device
 
 __all__ = [
     "DISTILLATION_KINDS",
@@ -60,6 +61,7 @@ __all__ = [
     "l2_penalty",
     "learning_rate_factor",
     "make_trainer",
+    "resolve_device",
     "parameter_scaled_steps",
     "teacher_targets",
 ]

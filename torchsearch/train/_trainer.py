@@ -68,7 +68,8 @@ def resolve_device(settings: TrainSettings) -> torch.device:
     cuda = torch.cuda.is_available()
     if settings.accelerator == "gpu" and not cuda:
         raise ConfigError(
-            "accelerator='gpu' but torch sees no CUDA device; use accelerator='auto' or 'cpu'."
+            f"trainer.accelerator=gpu but torch {torch.__version__} sees no CUDA device; use "
+            "trainer.accelerator=auto or trainer.accelerator=cpu."
         )
     if settings.accelerator == "cpu" or not cuda:
         return torch.device("cpu")
