@@ -42,7 +42,13 @@ REPLAY_KEYS = ("trial", "seed", "steps", "replicas")
 
 
 def main() -> None:
-    """The ``torchsearch`` command; ``torchsearch replay trial=N ...`` replays trial N."""
+    """The ``torchsearch`` command; ``torchsearch replay trial=N ...`` replays trial N,
+    ``torchsearch --version`` prints the installed version."""
+    if sys.argv[1:] in (["--version"], ["-V"]):
+        from torchsearch import __version__
+
+        print(f"torchsearch {__version__}")
+        return
     sys.argv[1:] = expand_replay(sys.argv[1:])
     sys.stdout = RedactingStream(sys.stdout)
     sys.stderr = RedactingStream(sys.stderr)
