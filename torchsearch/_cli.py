@@ -22,6 +22,7 @@ from omegaconf import OmegaConf
 from torchsearch._errors import TorchSearchError
 from torchsearch._errors import caused_by_interrupt
 from torchsearch._names import check_study_name
+from torchsearch._names import register_resolvers
 from torchsearch._secrets import PRIVATE_MODE
 from torchsearch._secrets import RedactingStream
 from torchsearch._secrets import redact
@@ -35,7 +36,7 @@ EXIT_INTERRUPTED = 130
 
 # The run folder is outputs/${study_folder:${storage.study}} (conf/config.yaml): a study
 # name that is a path is refused before Hydra creates any folder.
-OmegaConf.register_new_resolver("study_folder", check_study_name, replace=True)
+register_resolvers()
 
 REPLAY_KEYS = ("trial", "seed", "steps", "replicas")
 """What ``torchsearch replay KEY=VALUE`` is short for: ``replay.KEY=VALUE``."""

@@ -1,14 +1,19 @@
-"""Names that become folders: a study's name is a name, never a path."""
+"""Names that become folders: a study's name is a name, never a path; the default one
+tells data files apart."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+from omegaconf import OmegaConf
 
 from torchsearch._errors import ConfigError
 
-__all__ = ["check_study_name"]
+__all__ = ["check_study_name", "data_tag", "register_resolvers"]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_NOT_A_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def check_study_name(name: object) -> str:
@@ -26,3 +31,20 @@ def check_study_name(name: object) -> str:
             "outputs/<study>; move the folder with hydra.run.dir=PATH instead)."
         )
     return text
+
+
+def data_tag(name: object, path: object = None) -> str:
+    """The data's part of the default study name: the data set's ``name``, then the stem
+    of the file or folder it reads, if any (``csv-train``), so that two files make two
+    studies (``${data_tag:${data.name},${oc.select:data.path,null}}`` in conf/storage)."""
+    if path in (None, "", "???"):
+        return str(name)
+    stem = _NOT_A_NAME.sub("_", Path(str(path)).stem).strip("._-")[:40]
+    return f"{name}-{stem}" if stem else str(name)
+
+
+def register_resolvers() -> None:
+    """The resolvers torchsearch's configs use: ``study_folder`` (the run folder, checked
+    before Hydra creates it) and ``data_tag``. Idempotent."""
+    OmegaConf.register_new_resolver("study_folder", check_study_name, replace=True)
+    OmegaConf.register_new_resolver("data_tag", data_tag, replace=True)

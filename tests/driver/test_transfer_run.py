@@ -69,4 +69,4 @@ def test_a_missing_parent_checkpoint_starts_the_child_fresh_and_the_search_goes_
     # The report skips a best trial whose weights are gone, and says so.
     top = max(trials, key=lambda t: (t.value, -t.number))
     assert best is not None and best.trial >= 2
-    assert ("is skipped: its checkpoint" in out) == (top.number < 2)
+    assert ("is skipped: checkpoint" in out) == (top.number < 2)

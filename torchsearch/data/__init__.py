@@ -44,6 +44,7 @@ from torchsearch.data._registry import list_datasets
 from torchsearch.data._registry import load_dataset
 from torchsearch.data._registry import provider_from_config
 from torchsearch.data._registry import refresh_dataset_registry
+from torchsearch.data._signature import data_signature
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -63,6 +64,7 @@ __all__ = [
     "UnknownDatasetError",
     "convert_layout",
     "create_provider",
+    "data_signature",
     "dataset_provider",
     "describe_spec",
     "get_dataset_registry",

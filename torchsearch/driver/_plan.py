@@ -19,6 +19,7 @@ from omegaconf import OmegaConf
 from optuna.artifacts import FileSystemArtifactStore
 
 from torchsearch._errors import ConfigError
+from torchsearch._names import register_resolvers
 from torchsearch._secrets import redact_values
 from torchsearch.blocks import InputKind
 from torchsearch.blocks import get_registry
@@ -109,6 +110,7 @@ class RunPlan:
 
 def make_plan(cfg: DictConfig) -> RunPlan:
     """Checks ``cfg`` and loads the data; raises a TorchSearchError on the first problem."""
+    register_resolvers()  # the configs' own (a config composed outside the command)
     config = OmegaConf.to_container(cfg, resolve=True)
     assert isinstance(config, dict)
     metric = str(_get(config, "objective", "metric"))

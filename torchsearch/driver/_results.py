@@ -90,7 +90,7 @@ def _best_with_weights(
         except CheckpointError as exc:
             skipped += 1
             if skipped <= SKIPS_NAMED:
-                print(f"torchsearch: trial {trial.number} is skipped: its {exc}.")
+                print(f"torchsearch: trial {trial.number} is skipped: {str(exc).rstrip('.')}.")
             continue
         if skipped > SKIPS_NAMED:
             print(f"torchsearch: ... and {skipped - SKIPS_NAMED} more trials skipped.")

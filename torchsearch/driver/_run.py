@@ -18,6 +18,7 @@ from torchsearch._errors import ConfigError
 from torchsearch._errors import StorageError
 from torchsearch._errors import caused_by_interrupt
 from torchsearch._secrets import redact
+from torchsearch.data import data_signature
 from torchsearch.driver._budget import Budget
 from torchsearch.driver._budget import now
 from torchsearch.driver._loop import TrialLoop
@@ -153,6 +154,7 @@ def _open_study(
         "problem": plan.problem.value,
         "metric": plan.metric,
         "direction": plan.direction,
+        **data_signature(plan.config.get("data") or {}, plan.data),
     }
     if resume_only and plan.storage.study not in _study_names(storage):
         raise ConfigError(

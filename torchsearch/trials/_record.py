@@ -329,14 +329,24 @@ def claim_study(study: optuna.Study, identity: Mapping[str, Any], config: Any) -
         ConfigError: the study was created for something else.
     """
     recorded = study.user_attrs.get(StudyKey.IDENTITY.value)
-    if recorded is None:
+    if not isinstance(recorded, Mapping):
         study.set_user_attr(StudyKey.IDENTITY.value, dict(identity))
         study.set_user_attr(StudyKey.CONFIG.value, config)
-    elif recorded != dict(identity):
+        return
+    # Keys a study recorded before they existed are added, not held against it.
+    differences = [
+        f"{key} {recorded[key]!r} there, {value!r} here"
+        for key, value in identity.items()
+        if key in recorded and recorded[key] != value
+    ]
+    if differences:
         raise ConfigError(
-            f"Study {study.study_name!r} was created for {recorded}, but this run asks for "
-            f"{dict(identity)}. Set storage.study to a new name to start another search."
+            f"Study {study.study_name!r} was created for other data or another objective: "
+            f"{'; '.join(differences)}. Set storage.study to a new name for a new search, "
+            "or give the study's own settings to resume it."
         )
+    if set(identity) - set(recorded):
+        study.set_user_attr(StudyKey.IDENTITY.value, {**recorded, **identity})
 
 
 def _metrics(value: Any) -> dict[str, float]:
