@@ -31,6 +31,9 @@ def test_intermixed_every_third_trial_is_an_average_ensemble_that_trains_nothing
         "ensemble=intermixed",
         "ensemble.every=3",
         "ensemble.width=2",
+        # The two best towers exactly (not 2 sampled of the best 3, which may draw trial
+        # 2's members again: a repeat is not trained, the trial searches instead).
+        "ensemble.trials_considered=2",
         "distill=none",
         "search.n_trials=6",
     )
