@@ -2,6 +2,6 @@
 the resolvers they use, so a config composed by the command line, by Hydra's compose API
 or by a test resolves the same."""
 
-from torchsearch._names import register_resolvers
+from torchsearch._resolvers import register_resolvers
 
 register_resolvers()

@@ -37,8 +37,10 @@ def make_distribution(
     """Returns ``make(name, entry_points, modules, version="1.0")`` installing a distribution.
 
     ``entry_points`` maps an entry-point name to ``module:attr`` in the group
-    ``torchsearch.blocks``; ``modules`` maps a module name to its source. Everything is
-    removed, and the registries reloaded, when the test ends.
+    ``torchsearch.blocks`` (or ``group``), ``more_entry_points`` other groups alike;
+    ``modules`` maps a module name to its source and ``files`` a path under site-packages
+    to its text (a package with data files). Everything is removed, and the registries
+    reloaded, when the test ends.
     """
     site = tmp_path / "site-packages"
     site.mkdir()
@@ -50,16 +52,25 @@ def make_distribution(
         modules: dict[str, str] | None = None,
         version: str = "1.0",
         group: str = "torchsearch.blocks",
+        more_entry_points: dict[str, dict[str, str]] | None = None,
+        files: dict[str, str] | None = None,
     ) -> Path:
         for module, source in (modules or {}).items():
             (site / f"{module}.py").write_text(textwrap.dedent(source))
             created.append(module)
+        for relative, text in (files or {}).items():
+            path = site / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text))
+            created.append(Path(relative).parts[0])
         info = site / f"{name.replace('-', '_')}-{version}.dist-info"
         info.mkdir()
         (info / "METADATA").write_text(
             f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
         )
-        lines = [f"[{group}]"] + [f"{k} = {v}" for k, v in entry_points.items()]
+        lines = []
+        for section, entries in {group: entry_points, **(more_entry_points or {})}.items():
+            lines += [f"[{section}]"] + [f"{k} = {v}" for k, v in entries.items()]
         (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
         return info
 
@@ -67,7 +78,8 @@ def make_distribution(
     yield make
     monkeypatch.undo()
     for module in created:
-        sys.modules.pop(module, None)
+        for loaded in [m for m in sys.modules if m == module or m.startswith(f"{module}.")]:
+            sys.modules.pop(loaded, None)
     refresh_registry()
     refresh_dataset_registry()
     refresh_searchers()

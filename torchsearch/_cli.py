@@ -19,10 +19,12 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 from omegaconf import OmegaConf
 
+from torchsearch._configs import PLUGIN_OPTIONS
+from torchsearch._configs import check_plugin_option
 from torchsearch._errors import TorchSearchError
 from torchsearch._errors import caused_by_interrupt
 from torchsearch._names import check_study_name
-from torchsearch._names import register_resolvers
+from torchsearch._resolvers import register_resolvers
 from torchsearch._secrets import PRIVATE_MODE
 from torchsearch._secrets import RedactingStream
 from torchsearch._secrets import redact
@@ -63,15 +65,19 @@ def main() -> None:
 
 def check_overrides(args: list[str]) -> None:
     """Checks what must hold before Hydra creates the run folder: a study name given on
-    the command line is a name, not a path (the folder is ``outputs/<study>``).
+    the command line is a name, not a path (the folder is ``outputs/<study>``), and a
+    ``data=NAME`` / ``search=NAME`` has a config (a plugin may register one without).
 
     Raises:
-        ConfigError: it is not.
+        ConfigError: one of them does not hold.
     """
     for arg in args:
         key, _, value = arg.partition("=")
+        value = value.strip("'\"")
         if key.lstrip("+~") == "storage.study" and value:
-            check_study_name(value.strip("'\""))
+            check_study_name(value)
+        elif key in PLUGIN_OPTIONS and value:
+            check_plugin_option(key, value)
 
 
 def expand_replay(args: list[str]) -> list[str]:

@@ -6,11 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
 from torchsearch._errors import ConfigError
 
-__all__ = ["check_study_name", "data_tag", "register_resolvers"]
+__all__ = ["check_study_name", "data_tag"]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _NOT_A_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -41,10 +39,3 @@ def data_tag(name: object, path: object = None) -> str:
         return str(name)
     stem = _NOT_A_NAME.sub("_", Path(str(path)).stem).strip("._-")[:40]
     return f"{name}-{stem}" if stem else str(name)
-
-
-def register_resolvers() -> None:
-    """The resolvers torchsearch's configs use: ``study_folder`` (the run folder, checked
-    before Hydra creates it) and ``data_tag``. Idempotent."""
-    OmegaConf.register_new_resolver("study_folder", check_study_name, replace=True)
-    OmegaConf.register_new_resolver("data_tag", data_tag, replace=True)

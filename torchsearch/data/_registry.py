@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from torchsearch._configs import DATASET_ENTRY_POINT_GROUP
 from torchsearch._errors import ConfigError
 from torchsearch._errors import PluginError
 from torchsearch._plugins import CachedRegistry
@@ -34,7 +35,7 @@ __all__ = [
     "refresh_dataset_registry",
 ]
 
-ENTRY_POINT_GROUP = "torchsearch.datasets"
+ENTRY_POINT_GROUP = DATASET_ENTRY_POINT_GROUP
 
 
 class DuplicateDatasetError(PluginError):

@@ -19,7 +19,7 @@ from omegaconf import OmegaConf
 from optuna.artifacts import FileSystemArtifactStore
 
 from torchsearch._errors import ConfigError
-from torchsearch._names import register_resolvers
+from torchsearch._resolvers import register_resolvers
 from torchsearch._secrets import redact_values
 from torchsearch.blocks import InputKind
 from torchsearch.blocks import get_registry

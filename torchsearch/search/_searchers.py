@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
+from torchsearch._configs import SEARCHER_ENTRY_POINT_GROUP
 from torchsearch._errors import ConfigError
 from torchsearch._plugins import CachedRegistry
 from torchsearch._plugins import PluginRegistry
@@ -33,7 +34,7 @@ __all__ = [
     "searcher_provider",
 ]
 
-SEARCHER_GROUP = "torchsearch.searchers"
+SEARCHER_GROUP = SEARCHER_ENTRY_POINT_GROUP
 
 
 def _load(target: object) -> type[ArchitectureSampler]:

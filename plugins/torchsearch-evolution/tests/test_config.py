@@ -1,11 +1,13 @@
-"""The Hydra option ``search=evolution`` comes from the plugin, through a search-path plugin.
+"""The Hydra option ``search=evolution`` comes from the plugin's own config package.
 
-``hydra_plugins`` is a namespace package scanned by Hydra; the plugin appends
-``pkg://torchsearch_evolution.conf``, so every Hydra app in the environment sees the option.
+The plugin declares ``torchsearch_evolution.conf`` in the entry-point group
+``torchsearch.configs``; torchsearch's root config puts every such package on Hydra's
+search path, so ``torchsearch search=evolution`` composes with no Hydra plugin.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,8 +19,6 @@ import yaml
 from hydra import compose
 from hydra import initialize_config_dir
 from hydra import initialize_config_module
-from hydra.core.plugins import Plugins
-from hydra.plugins.search_path_plugin import SearchPathPlugin
 from omegaconf import OmegaConf
 
 import torchsearch_evolution
@@ -35,19 +35,12 @@ _RANDOM = (
 CORE_KEYS = list(yaml.safe_load(_RANDOM.read_text()))
 
 
-def test_hydra_discovers_the_search_path_plugin() -> None:
-    names = {p.__name__ for p in Plugins.instance().discover(SearchPathPlugin)}
-    assert "TorchsearchEvolutionSearchPathPlugin" in names
-
-
-def test_the_option_composes_in_any_app(tmp_path: Path) -> None:
-    with initialize_config_dir(config_dir=str(tmp_path), version_base="1.3"):
-        cfg = compose(overrides=["+search=evolution", "search.options.population_size=8"])
-    search: dict[str, Any] = OmegaConf.to_container(cfg.search)  # type: ignore[assignment]
-    assert list(search) == CORE_KEYS
-    assert search["name"] == "evolution"
-    assert search["options"]["population_size"] == 8
-    assert set(search["options"]) == set(EvolutionSampler.options())
+def test_the_config_package_is_declared() -> None:
+    declared = {
+        ep.value: ep.dist.name if ep.dist else None
+        for ep in importlib.metadata.entry_points(group="torchsearch.configs")
+    }
+    assert declared.get("torchsearch_evolution.conf") == "torchsearch-evolution"
 
 
 def test_the_shipped_options_are_the_sampler_defaults() -> None:
@@ -73,10 +66,16 @@ def torchsearch_config() -> Iterator[None]:
 def test_search_evolution_in_torchsearchs_config() -> None:
     with torchsearch_config():
         try:
-            cfg = compose(config_name="config", overrides=["search=evolution"])
+            cfg = compose(
+                config_name="config",
+                overrides=["search=evolution", "search.options.population_size=8"],
+            )
         except Exception as exc:  # the other groups of the root config may be unfinished
             if "Could not find" in str(exc) and "search/evolution" not in str(exc):
                 pytest.skip(f"torchsearch's root config does not compose yet: {exc}")
             raise
-    assert cfg.search.name == "evolution"
-    assert list(cfg.search) == CORE_KEYS
+    search: dict[str, Any] = OmegaConf.to_container(cfg.search)  # type: ignore[assignment]
+    assert search["name"] == "evolution"
+    assert list(search) == CORE_KEYS
+    assert search["options"]["population_size"] == 8
+    assert set(search["options"]) == set(EvolutionSampler.options())

@@ -2,7 +2,8 @@
 
 Installing the distribution ``torchsearch-evolution`` registers :class:`EvolutionSampler`
 in the entry-point group ``torchsearch.searchers`` and adds the Hydra option
-``search=evolution`` (``conf/search/evolution.yaml``, through a search-path plugin).
+``search=evolution`` (``conf/search/evolution.yaml``, declared in the entry-point group
+``torchsearch.configs``).
 """
 
 from __future__ import annotations
