@@ -8,8 +8,11 @@ them into ``nn.Module`` s. The search itself runs from the ``torchsearch`` comma
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _version
+from typing import TYPE_CHECKING
+from typing import Any
 
 from torchsearch._errors import ConfigError
 from torchsearch._errors import DataError
@@ -19,23 +22,71 @@ from torchsearch._errors import StorageError
 from torchsearch._errors import StorageLostError
 from torchsearch._errors import TorchSearchError
 from torchsearch._errors import UnknownBlockError
-from torchsearch.blocks import Block
-from torchsearch.blocks import BlockProvider
-from torchsearch.blocks import BlockVariant
-from torchsearch.blocks import BuiltBlock
-from torchsearch.blocks import InputKind
-from torchsearch.blocks import TensorSpec
-from torchsearch.blocks import block_provider
-from torchsearch.blocks import create_block
-from torchsearch.blocks import list_blocks
-from torchsearch.data import list_datasets
-from torchsearch.search import list_searchers
-from torchsearch.space import Architecture
-from torchsearch.space import CandidateModel
-from torchsearch.space import ProblemType
-from torchsearch.space import build_model
-from torchsearch.space import fix_architecture_order
-from torchsearch.space import increase_structure_depth
+
+if TYPE_CHECKING:  # imported on first use (below), so the command starts fast
+    from torchsearch.blocks import Block
+    from torchsearch.blocks import BlockProvider
+    from torchsearch.blocks import BlockVariant
+    from torchsearch.blocks import BuiltBlock
+    from torchsearch.blocks import InputKind
+    from torchsearch.blocks import TensorSpec
+    from torchsearch.blocks import block_provider
+    from torchsearch.blocks import create_block
+    from torchsearch.blocks import list_blocks
+    from torchsearch.data import list_datasets
+    from torchsearch.search import list_searchers
+    from torchsearch.space import Architecture
+    from torchsearch.space import CandidateModel
+    from torchsearch.space import ProblemType
+    from torchsearch.space import build_model
+    from torchsearch.space import fix_architecture_order
+    from torchsearch.space import increase_structure_depth
+
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "Block",
+            "BlockProvider",
+            "BlockVariant",
+            "BuiltBlock",
+            "InputKind",
+            "TensorSpec",
+            "block_provider",
+            "create_block",
+            "list_blocks",
+        ),
+        "torchsearch.blocks",
+    ),
+    "list_datasets": "torchsearch.data",
+    "list_searchers": "torchsearch.search",
+    **dict.fromkeys(
+        (
+            "Architecture",
+            "CandidateModel",
+            "ProblemType",
+            "build_model",
+            "fix_architecture_order",
+            "increase_structure_depth",
+        ),
+        "torchsearch.space",
+    ),
+}
+"""Public names that import torch, by the module that defines them: importing
+``torchsearch`` (and so its command) stays light until one of them is used."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'torchsearch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 try:
     __version__ = _version("torchsearch")

@@ -25,6 +25,7 @@ from torchsearch._errors import TorchSearchError
 from torchsearch._errors import caused_by_interrupt
 from torchsearch._names import check_study_name
 from torchsearch._resolvers import register_resolvers
+from torchsearch._scalars import RunScalars
 from torchsearch._secrets import PRIVATE_MODE
 from torchsearch._secrets import RedactingStream
 from torchsearch._secrets import redact
@@ -95,11 +96,14 @@ def expand_replay(args: list[str]) -> list[str]:
 @hydra.main(config_path="pkg://torchsearch.conf", config_name="config", version_base="1.3")
 def _search(cfg: DictConfig) -> None:
     """Runs (or resumes) the search the config describes, then reports the best model."""
-    from torchsearch.driver import run_search  # heavy imports only once the config is valid
-
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     save_run_config(cfg, run_dir)
     try:
+        # The single-valued settings first, with nothing heavy imported: a wrong value
+        # is one line in about a second; torch and Lightning load only after.
+        RunScalars.from_config(OmegaConf.to_container(cfg, resolve=True))  # type: ignore[arg-type]
+        from torchsearch.driver import run_search
+
         run_search(cfg, run_dir)
     except TorchSearchError as exc:
         print(f"torchsearch: error: {redact(str(exc))}", file=sys.stderr)

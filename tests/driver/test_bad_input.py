@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -200,3 +202,38 @@ def test_evolution_needs_its_plugin(tmp_path: Path) -> None:
     assert by_name.returncode == 1
     assert "Unknown searcher 'evolution'" in by_name.stderr
     assert trials_in(tmp_path / "a") == [] and trials_in(tmp_path / "b") == []
+
+
+LIGHT_CHECK = """
+import sys
+from torchsearch._cli import main
+sys.argv = ["torchsearch", "hydra.run.dir={run_dir}", "{override}"]
+try:
+    main()
+except SystemExit as exit:
+    print("exit", exit.code, "torch imported:", "torch" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(
+    ("override", "fragment"),
+    [
+        ("search.n_trials=abc", "search.n_trials must be an integer"),
+        ("seed=-3", "seed must be an integer of at least 0"),
+        ("objective.metric=f1", "objective.metric='f1'"),
+        ("space.max_parameters=big", "space.max_parameters must be a positive integer"),
+        ("search.timeout_s=-1", "search.timeout_s must be a positive number"),
+    ],
+)
+def test_wrong_settings_are_one_line_before_torch_is_imported(
+    override: str, fragment: str, tmp_path: Path
+) -> None:
+    code = LIGHT_CHECK.format(run_dir=tmp_path / "run", override=override)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.stdout.strip().endswith("exit 1 torch imported: False"), result
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("torchsearch: error: "), result.stderr
+    assert fragment in lines[0]
+    assert not (tmp_path / "run" / "trials.db").exists()

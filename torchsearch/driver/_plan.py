@@ -7,7 +7,6 @@ bad run stops with one clear line and writes nothing to the trial database.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +19,8 @@ from optuna.artifacts import FileSystemArtifactStore
 
 from torchsearch._errors import ConfigError
 from torchsearch._resolvers import register_resolvers
+from torchsearch._scalars import RunScalars
+from torchsearch._scalars import get
 from torchsearch._secrets import redact_values
 from torchsearch.blocks import InputKind
 from torchsearch.blocks import get_registry
@@ -53,7 +54,6 @@ _KIND_OF_PROBLEM = {
     ProblemType.RNN_ALL: InputKind.SEQUENCE,
     ProblemType.RNN_LAST: InputKind.SEQUENCE,
 }
-METRICS = {"accuracy": "maximize", "loss": "minimize"}
 
 
 @dataclass(frozen=True)
@@ -113,33 +113,26 @@ def make_plan(cfg: DictConfig) -> RunPlan:
     register_resolvers()  # the configs' own (a config composed outside the command)
     config = OmegaConf.to_container(cfg, resolve=True)
     assert isinstance(config, dict)
-    metric = str(_get(config, "objective", "metric"))
-    if metric not in METRICS:
-        raise ConfigError(f"objective.metric={metric!r} is not one of {', '.join(METRICS)}.")
-    direction = _get(config, "objective", "direction") or METRICS[metric]
-    if direction not in ("maximize", "minimize"):
-        raise ConfigError(f"objective.direction={direction!r}: use maximize or minimize.")
-    space = _get(config, "space")
+    scalars = RunScalars.from_config(config)
+    space = get(config, "space")
     problem = ProblemType.parse(space.get("problem", ""))
     registry = get_registry()
     blocks = tuple(space.get("blocks") or ())
     registry.check(blocks)
-    searcher_cfg = _get(config, "search")
+    searcher_cfg = get(config, "search")
     searcher = str(searcher_cfg.get("name"))
     get_searcher(searcher)  # an unknown searcher fails here, before any storage
     search = SearchSettings(
         blocks=blocks,
         problem=problem,
-        minimum_depth=_whole(space, "space.minimum_depth", 1, least=0),
-        maximum_depth=_whole(space, "space.maximum_depth", 5, least=1),
-        beam_size=_whole(space, "space.beam_size", 1, least=1),
-        increase_complexity_probability=_number(
-            space, "space.increase_complexity_probability", 1.0
-        ),
+        minimum_depth=scalars.minimum_depth,
+        maximum_depth=scalars.maximum_depth,
+        beam_size=scalars.beam_size,
+        increase_complexity_probability=scalars.increase_complexity_probability,
         increase_complexity_minimum_trials=tuple(
             space.get("increase_complexity_minimum_trials") or ()
         ),
-        direction=direction,
+        direction=scalars.direction,
     )
     search.check(registry)
     suggestions = tuple(
@@ -147,16 +140,12 @@ def make_plan(cfg: DictConfig) -> RunPlan:
     )
     for suggestion in suggestions:
         registry.check(suggestion.blocks)
-    n_trials = _whole(searcher_cfg, "search.n_trials", 0, least=1)
-    timeout_s = _optional_limit(searcher_cfg, "search.timeout_s", example=3600)
-    max_parameters = _optional_limit(space, "space.max_parameters", example=100000, whole=True)
-    seed = _whole(config, "seed", 0, least=0)
-    trainer = dict(_get(config, "trainer"))
+    trainer = dict(get(config, "trainer"))
     parallel = ParallelSettings.from_config(trainer, _trains_on_gpu(trainer))
     train = _train_settings(
         {k: v for k, v in trainer.items() if k not in RUN_KEYS},
-        seed=seed,
-        parameter_scaled_training=_flag(space, "space.parameter_scaled_training", False),
+        seed=scalars.seed,
+        parameter_scaled_training=scalars.parameter_scaled_training,
         maximum_depth=search.maximum_depth,
         strategy="ddp" if parallel.mode == "ddp" else "auto",
     )
@@ -167,7 +156,7 @@ def make_plan(cfg: DictConfig) -> RunPlan:
             f"search.pruner={pruning.pruner} judges trials while they train, which only "
             "the lean loop does: not with trainer.parallel=ddp or trainer.loop=lightning."
         )
-    data = provider_from_config(_get(config, "data")).load().to_kind(_KIND_OF_PROBLEM[problem])
+    data = provider_from_config(get(config, "data")).load().to_kind(_KIND_OF_PROBLEM[problem])
     if blocks and not any(registry.prototype(b).accepts(data.input_spec) for b in blocks):
         raise ConfigError(
             f"No block of space.blocks takes {data.name}'s {data.input_spec} inputs (space "
@@ -181,76 +170,22 @@ def make_plan(cfg: DictConfig) -> RunPlan:
         searcher=searcher,
         searcher_options=dict(searcher_cfg.get("options") or {}),
         inner_sampler=str(searcher_cfg.get("inner_sampler", "tpe")),
-        n_trials=n_trials,
-        timeout_s=None if timeout_s is None else float(timeout_s),
-        max_parameters=None if max_parameters is None else int(max_parameters),
+        n_trials=scalars.n_trials,
+        timeout_s=scalars.timeout_s,
+        max_parameters=scalars.max_parameters,
         hparam_space=HyperparameterSpace.from_config(space.get("learning") or {}),
         suggestions=suggestions,
         train=train,
         parallel=parallel,
         pruning=pruning,
-        storage=StorageSettings.from_config(_get(config, "storage")),
+        storage=StorageSettings.from_config(get(config, "storage")),
         transfer=TransferSettings.from_config(config.get("transfer") or {}),
         exploit=ExploitSettings.from_config(config),
-        metric=metric,
-        direction=direction,
-        seed=seed,
+        metric=scalars.metric,
+        direction=scalars.direction,
+        seed=scalars.seed,
         config=redact_values(config),  # what the study and best.json may keep
     )
-
-
-def _optional_limit(
-    section: Mapping[str, Any], key: str, *, example: int, whole: bool = False
-) -> float | None:
-    """The positive limit at ``key`` (dotted, as the user writes it); ``None`` when null or
-    absent, so that a config written without the key runs unlimited.
-
-    Args:
-        section: the config section holding the key's last part.
-        key: the dotted key, named in the error.
-        example: a sensible value, shown as the fix.
-        whole: only integers are accepted (a count, not a duration).
-    """
-    value = section.get(key.rsplit(".", 1)[-1])
-    if value is None:
-        return None
-    kinds: tuple[type, ...] = (int,) if whole else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not 0 < value < math.inf:
-        what = "integer" if whole else "number"
-        raise ConfigError(
-            f"{key} must be a positive {what} or null (no limit), got {value!r}; "
-            f"e.g. {key}={example}."
-        )
-    return value
-
-
-def _whole(section: Mapping[str, Any], key: str, default: int, *, least: int) -> int:
-    """The integer at ``key`` (dotted, as the user writes it), at least ``least``."""
-    value = section.get(key.rsplit(".", 1)[-1], default)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
-        raise ConfigError(
-            f"{key} must be an integer of at least {least}, got {value!r}; "
-            f"e.g. {key}={max(default, least)}."
-        )
-    return value
-
-
-def _number(section: Mapping[str, Any], key: str, default: float) -> float:
-    """The finite number at ``key`` (dotted, as the user writes it)."""
-    value = section.get(key.rsplit(".", 1)[-1], default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(f"{key} must be a number, got {value!r}; e.g. {key}={default}.")
-    return float(value)
-
-
-def _flag(section: Mapping[str, Any], key: str, default: bool) -> bool:
-    """The true or false at ``key`` (dotted, as the user writes it)."""
-    value = section.get(key.rsplit(".", 1)[-1], default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{key} must be true or false, got {value!r}.")
-    return value
 
 
 def _trains_on_gpu(trainer: Mapping[str, Any]) -> bool:
@@ -280,12 +215,3 @@ def _suggestion(entry: Any, problem: ProblemType, index: int) -> Architecture:
             f"space.suggestions[{index}] needs a non-empty 'blocks' list, got {entry!r}."
         )
     return Architecture.single(fix_architecture_order(blocks, problem), **dict(hparams))
-
-
-def _get(config: Mapping[str, Any], *keys: str) -> Any:
-    node: Any = config
-    for key in keys:
-        if not isinstance(node, Mapping) or key not in node:
-            raise ConfigError(f"The config lacks '{'.'.join(keys)}'; check your overrides.")
-        node = node[key]
-    return node
