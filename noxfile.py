@@ -35,7 +35,14 @@ def tests(session: nox.Session) -> None:
     _install_torch(session)
     session.install(".[test,postgresql]")
     # Run from tests/ so that the installed package, not the source tree, is imported.
-    session.run("pytest", "--durations=15", *session.posargs, env={"PYTHONDONTWRITEBYTECODE": "1"})
+    # tests/bench (minutes of real benchmark runs) is bench_quick's, not run twice.
+    session.run(
+        "pytest",
+        "--durations=15",
+        "--ignore=tests/bench",
+        *session.posargs,
+        env={"PYTHONDONTWRITEBYTECODE": "1"},
+    )
 
 
 @nox.session

@@ -12,7 +12,16 @@ from typing import Any
 
 from torchsearch._errors import ConfigError
 
-__all__ = ["METRICS", "RunScalars", "flag", "get", "number", "optional_limit", "whole"]
+__all__ = [
+    "METRICS",
+    "RunScalars",
+    "check_given",
+    "flag",
+    "get",
+    "number",
+    "optional_limit",
+    "whole",
+]
 
 METRICS = {"accuracy": "maximize", "loss": "minimize"}
 """The metrics a search can optimise, with their natural direction."""
@@ -38,6 +47,7 @@ class RunScalars:
     def from_config(cls, config: Mapping[str, Any]) -> RunScalars:
         """Reads and checks them; raises a one-line :class:`ConfigError` on the first
         wrong one, naming the key, the value and what is allowed."""
+        check_given(config)
         metric = str(get(config, "objective", "metric"))
         if metric not in METRICS:
             raise ConfigError(f"objective.metric={metric!r} is not one of {', '.join(METRICS)}.")
@@ -127,3 +137,21 @@ def get(config: Mapping[str, Any], *keys: str) -> Any:
             raise ConfigError(f"The config lacks '{'.'.join(keys)}'; check your overrides.")
         node = node[key]
     return node
+
+
+MISSING = "???"
+"""OmegaConf's mark of a value a config requires and does not give (``path: ???``)."""
+
+
+def check_given(config: Mapping[str, Any], prefix: str = "") -> None:
+    """Checks that no required value is left out (e.g. ``data=csv`` without its path).
+
+    Raises:
+        ConfigError: naming the first such key and how to give it.
+    """
+    for key, value in config.items():
+        dotted = f"{prefix}{key}"
+        if value == MISSING:
+            raise ConfigError(f"{dotted} must be given: add {dotted}=... to the command.")
+        if isinstance(value, Mapping) and key != "hydra":
+            check_given(value, f"{dotted}.")

@@ -217,6 +217,15 @@ def test_one_class(write_csv: WriteCsv) -> None:
         CsvProvider(path=str(write_csv("a.csv", rows, header=HEADER))).load()
 
 
+def test_a_continuous_target_is_named_as_such(write_csv: WriteCsv) -> None:
+    rows = [[0.1 * i, 0.2, 0.3, f"{i * 0.37 - 5.7408:.4f}"] for i in range(40)]
+    with pytest.raises(DataError, match=r"labels in a.csv look continuous \(40 distinct"):
+        CsvProvider(path=str(write_csv("a.csv", rows, header=HEADER))).load()
+    # A few fractional class codes are classes.
+    coded = [[0.1 * i, 0.2, 0.3, ("0.5", "1.5")[i % 2]] for i in range(40)]
+    assert CsvProvider(path=str(write_csv("b.csv", coded, header=HEADER))).load().num_classes == 2
+
+
 def test_class_too_small_to_split(write_csv: WriteCsv) -> None:
     rows = [*_rows(), [0.1, 0.2, 0.3, "rare"], [0.3, 0.2, 0.1, "rare"]]
     with pytest.raises(DataError, match=r"class 'rare' has only 2 example\(s\) in a.csv"):

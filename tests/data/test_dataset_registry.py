@@ -33,6 +33,7 @@ BUILTIN = {
     "images": "torchsearch.data._images:ImageFolderProvider",
     "mnist1d": "torchsearch.data._mnist1d:Mnist1dProvider",
     "npz": "torchsearch.data._npz:NpzProvider",
+    "random_walk": "torchsearch.data._walk:RandomWalkProvider",
 }
 """The entry points torchsearch declares in ``[project.entry-points."torchsearch.datasets"]``."""
 

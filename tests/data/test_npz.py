@@ -48,6 +48,29 @@ def test_sequences_with_varying_lengths(tmp_path: Path) -> None:
     assert sorted(together.tolist()) == sorted(lengths.tolist())
 
 
+def test_a_label_per_step_for_rnn_all(tmp_path: Path) -> None:
+    lengths = RNG.integers(2, 8, size=30)
+    steps = np.arange(7)[None, :] < lengths[:, None]
+    labels = np.where(RNG.random((30, 7)) > 0.5, "up", "down")
+    labels[~steps] = "pad"  # past a sequence's end a label is never read
+    path = _save(tmp_path, x=RNG.normal(size=(30, 7, 2)), y=labels, lengths=lengths)
+    data = NpzProvider(path=path).load()
+    assert data.per_step and data.class_names == ("down", "up")
+    assert data.train.y.shape[1] == 7
+    assert len(data.train) + len(data.validation) + len(data.test) == 30
+    for split in (data.train, data.validation, data.test):
+        valid = torch.arange(7)[None, :] < split.lengths[:, None]  # type: ignore[index]
+        assert set(split.y[valid].tolist()) <= {0, 1}
+    with pytest.raises(DataError, match=r"label per step.*space=rnn_all"):
+        data.to_kind("flat")
+
+
+def test_labels_that_fit_neither_examples_nor_steps(tmp_path: Path) -> None:
+    path = _save(tmp_path, x=RNG.normal(size=(30, 7, 2)), y=np.zeros((30, 6)))
+    with pytest.raises(DataError, match=r"one per step, \(N, T\)"):
+        NpzProvider(path=path).load()
+
+
 def test_sequences_without_lengths_have_fixed_steps(tmp_path: Path) -> None:
     path = _save(tmp_path, x=RNG.normal(size=(30, 7, 2)), y=Y)
     data = NpzProvider(path=path).load()

@@ -20,6 +20,28 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize(
+    ("space", "per_step"),
+    [("rnn_all", "true"), ("rnn_last", "false")],
+)
+def test_a_short_search_learns_random_walks(tmp_path: Path, space: str, per_step: str) -> None:
+    # Each step's label is the sign of the walk so far: about half the steps either way,
+    # so 0.5 is what a model without memory of the sum reaches.
+    config = compose_config(
+        "data=random_walk",
+        f"data.per_step={per_step}",
+        "data.examples=1000",
+        "data.max_steps=20",
+        f"space={space}",
+        "space.maximum_depth=1",  # the 1024-unit cells and LSTMs take minutes deeper
+        "search.n_trials=3",
+        fast=False,
+    )
+    best = run_search(config, tmp_path)
+    assert best is not None
+    assert best.test["accuracy"] >= 0.8, best
+
+
+@pytest.mark.parametrize(
     ("space", "trials", "least_test_accuracy"),
     [
         ("dnn", 2, 0.85),  # digits as 64 flat features

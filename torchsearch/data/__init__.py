@@ -45,6 +45,7 @@ from torchsearch.data._registry import load_dataset
 from torchsearch.data._registry import provider_from_config
 from torchsearch.data._registry import refresh_dataset_registry
 from torchsearch.data._signature import data_signature
+from torchsearch.data._walk import RandomWalkProvider
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -59,6 +60,7 @@ __all__ = [
     "Mnist1dProvider",
     "NpzProvider",
     "PluginLoadWarning",
+    "RandomWalkProvider",
     "Split",
     "Standardization",
     "UnknownDatasetError",

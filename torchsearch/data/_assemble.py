@@ -33,7 +33,8 @@ class RawPart:
 
     Args:
         x: inputs in the provider's natural layout, batch first, numeric.
-        labels: one label per example (numbers or strings).
+        labels: one label per example (numbers or strings), or ``(N, T)``: one per step
+            of each sequence.
         source: what the examples come from, for messages (``"train.csv"``).
         locate: describes where the ``i``-th example sits (``"row 7"``), for messages.
         lengths: valid steps of each sequence, if any.
@@ -86,20 +87,25 @@ def assemble(
     """
     encoded = class_names is None
     if class_names is None:
-        y_pool, class_names = encode_labels(
-            pool.labels, dataset=dataset, source=pool.source, locate=pool.locate
+        valid = _valid_steps(pool)
+        y_valid, class_names = encode_labels(
+            pool.labels[valid], dataset=dataset, source=pool.source, locate=pool.locate
         )
+        y_pool = _place(y_valid, valid, pool.labels.shape)
     else:
         y_pool = np.asarray(pool.labels, dtype=np.int64)
         present = np.unique(y_pool)
         check_classes([class_names[c] for c in present], dataset=dataset, source=pool.source)
     options = (("validation", validation_fraction, validation), ("test", test_fraction, test))
     carve = [(name, fraction) for name, fraction, given in options if given is None]
+    # Labels per step have no one class per sequence: those sequences are split at random
+    # (seeded), as one stratum.
+    per_step = y_pool.ndim == 2
     indices = stratified_split(
-        y_pool,
+        np.zeros(len(y_pool), dtype=np.int64) if per_step else y_pool,
         [f for _, f in carve],
         seed,
-        class_names=class_names,
+        class_names=("sequences",) if per_step else class_names,
         part_names=[name for name, _ in carve],
         dataset=dataset,
         source=pool.source,
@@ -110,13 +116,15 @@ def assemble(
     for name, given in (("validation", validation), ("test", test)):
         if given is not None:
             if encoded:
-                y = encode_with(
-                    given.labels,
+                valid = _valid_steps(given)
+                y_valid = encode_with(
+                    given.labels[valid],
                     class_names,
                     dataset=dataset,
                     source=given.source,
                     locate=given.locate,
                 )
+                y = _place(y_valid, valid, given.labels.shape)
             else:
                 y = np.asarray(given.labels, dtype=np.int64)
             parts[name] = (given.x, y, given.lengths)
@@ -137,6 +145,22 @@ def assemble(
 
 
 _Arrays = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]
+
+
+def _valid_steps(part: RawPart) -> np.ndarray:
+    """Which labels count: all of one label per example; of a label per step, the steps
+    within each sequence's length (padding may hold anything)."""
+    labels = np.asarray(part.labels)
+    if labels.ndim == 1 or part.lengths is None:
+        return np.ones(labels.shape, dtype=bool)
+    return np.arange(labels.shape[1])[None, :] < np.asarray(part.lengths)[:, None]
+
+
+def _place(encoded: np.ndarray, valid: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Class indices in the labels' shape; padded steps get class 0 (never scored)."""
+    out = np.zeros(shape, dtype=np.int64)
+    out[valid] = encoded
+    return out
 
 
 def _take(pool: RawPart, y: np.ndarray, index: np.ndarray) -> _Arrays:

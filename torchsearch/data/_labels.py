@@ -40,9 +40,32 @@ def encode_labels(
     """
     keys = _keys(labels, dataset=dataset, source=source, locate=locate)
     unique, indices = np.unique(keys, return_inverse=True)
+    _check_not_continuous(keys, unique, dataset=dataset, source=source)
     names = tuple(_name(v) for v in unique)
     check_classes(names, dataset=dataset, source=source)
     return indices.astype(np.int64).reshape(-1), names
+
+
+CONTINUOUS_SHARE = 0.5
+"""Numeric labels with fractions and more distinct values than this share of the examples
+(and at least ten) are a measured quantity, not classes."""
+
+
+def _check_not_continuous(
+    keys: np.ndarray, unique: np.ndarray, *, dataset: str, source: str
+) -> None:
+    """Refuses a target that is a measurement: read as classes, each value would be a
+    class of one example, and the error would be about splitting."""
+    if keys.dtype.kind != "f" or len(unique) < max(10, CONTINUOUS_SHARE * len(keys)):
+        return
+    fractions = unique[unique != np.round(unique)]
+    if fractions.size:
+        raise DataError(
+            f"data={dataset}: the labels in {source} look continuous ({len(unique)} distinct "
+            f"numbers in {len(keys)} examples, e.g. {fractions[0]!r}); torchsearch searches "
+            "classifiers: choose a column of class labels (data.label=...), or bin this "
+            "target into classes first."
+        )
 
 
 def check_classes(names: Sequence[str], *, dataset: str, source: str) -> None:

@@ -1,7 +1,8 @@
 """The ``npz`` data set: arrays saved with ``numpy.savez``, in any of the three layouts.
 
 The array's rank gives the layout: 2-D ``(N, F)`` is flat, 3-D ``(N, T, F)`` a sequence
-(with optional per-example ``lengths``) and 4-D ``(N, C, H, W)`` an image batch. Given
+(with optional per-example ``lengths``, and labels ``(N,)`` or one per step ``(N, T)``,
+for ``space=rnn_all``) and 4-D ``(N, C, H, W)`` an image batch. Given
 ``x_val``/``y_val`` or ``x_test``/``y_test`` arrays are used as they are; missing ones
 are carved out of ``x``/``y``, stratified and seeded. Files are opened with
 ``allow_pickle=False``: an ``.npz`` can hold no code.
@@ -157,10 +158,12 @@ class NpzProvider(DataProvider):
                 f"data=npz: array {x_key!r} of {source} has shape {x.shape}; inputs must be "
                 "(N, F) flat, (N, T, F) sequences or (N, C, H, W) images."
             )
-        if y.ndim != 1 or len(y) != len(x):
+        per_step = x.ndim == 3 and y.shape == x.shape[:2]
+        if not per_step and (y.ndim != 1 or len(y) != len(x)):
             raise DataError(
                 f"data=npz: {source} has {len(x)} examples in {x_key!r} but labels of shape "
-                f"{y.shape} in {y_key!r}; give exactly one label per example."
+                f"{y.shape} in {y_key!r}; give exactly one label per example, or for "
+                "(N, T, F) sequences one per step, (N, T)."
             )
         lengths = arrays.get(lengths_key) if x.ndim == 3 else None
         if lengths is not None:

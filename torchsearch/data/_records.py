@@ -40,7 +40,8 @@ class Split:
 
     Args:
         x: inputs, batch first, in the layout of the owning :attr:`DataSplits.input_spec`.
-        y: class indices ``0..C-1``, shape ``(N,)``.
+        y: class indices ``0..C-1``, shape ``(N,)``, or ``(N, T)`` for a label per step
+            of ``(N, T, F)`` sequences (``rnn_all``; steps past a length are ignored).
         lengths: valid steps of each sequence, shape ``(N,)``, or ``None`` when every
             step is valid (and for images and flat inputs).
 
@@ -57,15 +58,19 @@ class Split:
             object.__setattr__(self, "x", self.x.to(torch.float32))
         if self.y.dtype != torch.int64:
             object.__setattr__(self, "y", self.y.to(torch.int64))
-        if self.y.ndim != 1:
-            raise DataError(f"Labels must have shape (N,), got {tuple(self.y.shape)}.")
+        per_step = self.y.ndim == 2 and self.x.ndim == 3 and self.y.shape == self.x.shape[:2]
+        if self.y.ndim != 1 and not per_step:
+            raise DataError(
+                f"Labels must have shape (N,), or (N, T) for (N, T, F) sequences, got "
+                f"{tuple(self.y.shape)} for inputs of shape {tuple(self.x.shape)}."
+            )
         if self.x.ndim < 2 or self.x.shape[0] != self.y.shape[0]:
             raise DataError(
                 f"Inputs of shape {tuple(self.x.shape)} do not match {self.y.shape[0]} labels; "
                 "give one label per example."
             )
         if self.lengths is not None:
-            if self.lengths.shape != self.y.shape:
+            if self.lengths.shape != self.y.shape[:1]:
                 raise DataError(
                     f"Lengths of shape {tuple(self.lengths.shape)} do not match "
                     f"{self.y.shape[0]} labels; give one length per sequence."
@@ -75,6 +80,11 @@ class Split:
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
+
+    @property
+    def per_step(self) -> bool:
+        """Whether there is a label per step of each sequence (``rnn_all``)."""
+        return self.y.ndim == 2
 
     def convert(self, source: TensorSpec, target: TensorSpec) -> Split:
         """This split with ``x`` converted from the ``source`` layout to ``target``.
@@ -169,6 +179,11 @@ class DataSplits:
         for split_name in SPLIT_NAMES:
             self._check_split(split_name, getattr(self, split_name))
 
+    @property
+    def per_step(self) -> bool:
+        """Whether the labels are one per step of each sequence (for ``rnn_all``)."""
+        return self.train.per_step
+
     def to_kind(self, kind: InputKind | str) -> DataSplits:
         """The whole data set in the layout ``kind`` (see ``plan_conversion`` for the rules).
 
@@ -184,6 +199,11 @@ class DataSplits:
         """
         source = self.source_spec
         assert source is not None  # set in __post_init__
+        if self.per_step and str(getattr(kind, "value", kind)) != InputKind.SEQUENCE.value:
+            raise DataError(
+                f"data={self.name} has a label per step, which only a sequence model "
+                "predicting every step reads: use space=rnn_all."
+            )
         target = plan_conversion(source, kind, self.image_shape, self.name)
         if target == self.input_spec:
             return self
@@ -253,6 +273,12 @@ class DataSplits:
     def _check_split(self, split_name: str, split: Split) -> None:
         if len(split) == 0:
             raise DataError(f"data={self.name} has an empty {split_name} split.")
+        if split.per_step != self.train.per_step:
+            raise DataError(
+                f"data={self.name}: the {split_name} split has "
+                f"{'a label per step' if split.per_step else 'one label per example'}, the "
+                "train split not; give every split the same kind of labels."
+            )
         shape = tuple(split.x.shape[1:])
         expected = self.input_spec.shape
         if len(shape) != len(expected) or any(

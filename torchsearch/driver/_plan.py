@@ -157,6 +157,16 @@ def make_plan(cfg: DictConfig) -> RunPlan:
             "the lean loop does: not with trainer.parallel=ddp or trainer.loop=lightning."
         )
     data = provider_from_config(get(config, "data")).load().to_kind(_KIND_OF_PROBLEM[problem])
+    if data.per_step != (problem is ProblemType.RNN_ALL):
+        raise ConfigError(
+            f"space {space.get('name')} predicts a label per step, but data={data.name} has "
+            "one label per sequence: use space=rnn_last, or data with a label per step (an "
+            "npz y of shape (N, T); data=random_walk)."
+            if problem is ProblemType.RNN_ALL
+            else f"data={data.name} has a label per step, which only space=rnn_all predicts "
+            f"(space {space.get('name')} predicts one per example); choose space=rnn_all"
+            + (", or data.per_step=false." if data.name == "random_walk" else ".")
+        )
     if blocks and not any(registry.prototype(b).accepts(data.input_spec) for b in blocks):
         raise ConfigError(
             f"No block of space.blocks takes {data.name}'s {data.input_spec} inputs (space "
