@@ -16,9 +16,7 @@ from torchsearch.data._assemble import RawPart
 from torchsearch.data._assemble import assemble
 from torchsearch.data._files import require
 from torchsearch.data._provider import DataProvider
-from torchsearch.data._provider import check_fraction
-from torchsearch.data._provider import check_fractions
-from torchsearch.data._provider import check_seed
+from torchsearch.data._provider import check_split_settings
 from torchsearch.data._records import DataSplits
 
 __all__ = ["DigitsProvider"]
@@ -40,12 +38,9 @@ class DigitsProvider(DataProvider):
     def __init__(
         self, validation_fraction: float = 0.2, test_fraction: float = 0.2, seed: int = 0
     ) -> None:
-        self.validation_fraction = check_fraction(
-            "digits", "validation_fraction", validation_fraction
+        self.validation_fraction, self.test_fraction, self.seed = check_split_settings(
+            "digits", validation_fraction, test_fraction, seed
         )
-        self.test_fraction = check_fraction("digits", "test_fraction", test_fraction)
-        check_fractions("digits", self.validation_fraction, self.test_fraction)
-        self.seed = check_seed("digits", seed)
 
     def load(self) -> DataSplits:
         """The 1797 images split three ways; validation is for selection, test for the report."""

@@ -24,9 +24,7 @@ from torchsearch.data._assemble import assemble
 from torchsearch.data._files import readable_folder
 from torchsearch.data._files import require
 from torchsearch.data._provider import DataProvider
-from torchsearch.data._provider import check_fraction
-from torchsearch.data._provider import check_fractions
-from torchsearch.data._provider import check_seed
+from torchsearch.data._provider import check_split_settings
 from torchsearch.data._records import DataSplits
 
 __all__ = ["IMAGE_EXTENSIONS", "ImageFolderProvider"]
@@ -66,12 +64,9 @@ class ImageFolderProvider(DataProvider):
             raise ConfigError(f"data=images: channels must be 1 or 3, got {channels!r}.")
         self.channels = int(channels)
         self.image_size = _check_size(image_size)
-        self.validation_fraction = check_fraction(
-            "images", "validation_fraction", validation_fraction
+        self.validation_fraction, self.test_fraction, self.seed = check_split_settings(
+            "images", validation_fraction, test_fraction, seed
         )
-        self.test_fraction = check_fraction("images", "test_fraction", test_fraction)
-        check_fractions("images", self.validation_fraction, self.test_fraction)
-        self.seed = check_seed("images", seed)
 
     def load(self) -> DataSplits:
         """Reads every image; the validation split is for selection, test for the report.

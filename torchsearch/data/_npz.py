@@ -23,10 +23,8 @@ from torchsearch.data._assemble import RawPart
 from torchsearch.data._assemble import assemble
 from torchsearch.data._files import readable_file
 from torchsearch.data._provider import DataProvider
-from torchsearch.data._provider import check_fraction
-from torchsearch.data._provider import check_fractions
 from torchsearch.data._provider import check_image_shape
-from torchsearch.data._provider import check_seed
+from torchsearch.data._provider import check_split_settings
 from torchsearch.data._records import NOT_FINITE_FIX
 from torchsearch.data._records import DataSplits
 
@@ -83,12 +81,9 @@ class NpzProvider(DataProvider):
         self.x, self.y, self.lengths = x, y, lengths
         self.x_val, self.y_val, self.lengths_val = x_val, y_val, lengths_val
         self.x_test, self.y_test, self.lengths_test = x_test, y_test, lengths_test
-        self.validation_fraction = check_fraction(
-            "npz", "validation_fraction", validation_fraction
+        self.validation_fraction, self.test_fraction, self.seed = check_split_settings(
+            "npz", validation_fraction, test_fraction, seed
         )
-        self.test_fraction = check_fraction("npz", "test_fraction", test_fraction)
-        check_fractions("npz", self.validation_fraction, self.test_fraction)
-        self.seed = check_seed("npz", seed)
         self.standardize = bool(standardize)
         self.image_shape = check_image_shape("npz", image_shape)
 

@@ -26,6 +26,7 @@ __all__ = [
     "check_fractions",
     "check_image_shape",
     "check_seed",
+    "check_split_settings",
 ]
 
 
@@ -119,6 +120,21 @@ def check_seed(dataset: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ConfigError(f"data={dataset}: seed must be an integer, got {value!r}.")
     return int(value)
+
+
+def check_split_settings(
+    dataset: str, validation_fraction: Any, test_fraction: Any, seed: Any
+) -> tuple[float, float, int]:
+    """The carving settings of a provider that splits one pool three ways, checked: two
+    fractions that leave training data, and the seed.
+
+    Raises:
+        ConfigError: one of them is wrong.
+    """
+    validation = check_fraction(dataset, "validation_fraction", validation_fraction)
+    test = check_fraction(dataset, "test_fraction", test_fraction)
+    check_fractions(dataset, validation, test)
+    return validation, test, check_seed(dataset, seed)
 
 
 def check_image_shape(dataset: str, value: Any) -> tuple[int, int, int] | None:

@@ -17,9 +17,7 @@ from torchsearch.blocks._contract import TensorSpec
 from torchsearch.data._assemble import RawPart
 from torchsearch.data._assemble import assemble
 from torchsearch.data._provider import DataProvider
-from torchsearch.data._provider import check_fraction
-from torchsearch.data._provider import check_fractions
-from torchsearch.data._provider import check_seed
+from torchsearch.data._provider import check_split_settings
 from torchsearch.data._records import DataSplits
 
 __all__ = ["RandomWalkProvider"]
@@ -60,12 +58,9 @@ class RandomWalkProvider(DataProvider):
         if not isinstance(per_step, bool):
             raise ConfigError(f"data.per_step must be true or false, got {per_step!r}.")
         self.examples, self.max_steps, self.per_step = examples, max_steps, per_step
-        self.validation_fraction = check_fraction(
-            "random_walk", "validation_fraction", validation_fraction
+        self.validation_fraction, self.test_fraction, self.seed = check_split_settings(
+            "random_walk", validation_fraction, test_fraction, seed
         )
-        self.test_fraction = check_fraction("random_walk", "test_fraction", test_fraction)
-        check_fractions("random_walk", self.validation_fraction, self.test_fraction)
-        self.seed = check_seed("random_walk", seed)
 
     def load(self) -> DataSplits:
         """The walks, split three ways at random (seeded)."""
