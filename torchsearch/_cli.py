@@ -15,21 +15,32 @@ import traceback
 from pathlib import Path
 
 import hydra
+from hydra import compose
+from hydra import initialize_config_module
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import HydraException
 from omegaconf import DictConfig
 from omegaconf import OmegaConf
+from omegaconf.errors import ConfigAttributeError
+from omegaconf.errors import ConfigKeyError
+from omegaconf.errors import OmegaConfBaseException
+from omegaconf.errors import ValidationError
 
 from torchsearch._configs import PLUGIN_OPTIONS
 from torchsearch._configs import check_plugin_option
+from torchsearch._errors import ConfigError
 from torchsearch._errors import TorchSearchError
 from torchsearch._errors import caused_by_interrupt
 from torchsearch._names import check_study_name
 from torchsearch._resolvers import register_resolvers
 from torchsearch._scalars import RunScalars
+from torchsearch._schema import register_schema
 from torchsearch._secrets import PRIVATE_MODE
 from torchsearch._secrets import RedactingStream
 from torchsearch._secrets import redact
 from torchsearch._secrets import write_private
+from torchsearch._settings_check import type_error
+from torchsearch._settings_check import unknown_key
 
 __all__ = ["main"]
 
@@ -40,6 +51,7 @@ EXIT_INTERRUPTED = 130
 # The run folder is outputs/${study_folder:${storage.study}} (conf/config.yaml): a study
 # name that is a path is refused before Hydra creates any folder.
 register_resolvers()
+register_schema()
 
 REPLAY_KEYS = ("trial", "seed", "steps", "replicas")
 """What ``torchsearch replay KEY=VALUE`` is short for: ``replay.KEY=VALUE``."""
@@ -57,11 +69,75 @@ def main() -> None:
     sys.stdout = RedactingStream(sys.stdout)
     sys.stderr = RedactingStream(sys.stderr)
     try:
-        check_overrides(sys.argv[1:])
+        check_command(sys.argv[1:])
     except TorchSearchError as exc:
         print(f"torchsearch: error: {exc}", file=sys.stderr)
         sys.exit(EXIT_ERROR)
     _search()
+
+
+def check_command(args: list[str]) -> None:
+    """Checks the command before Hydra creates the run folder: the overrides (see
+    :func:`check_overrides`), then the config they compose to against its schema (types,
+    keys, choices and ranges), with nothing heavy imported. Hydra's own options
+    (``--help``, ``--multirun``...) are left to Hydra; the search checks the same
+    settings again when it starts.
+
+    Raises:
+        ConfigError: one line naming the first wrong setting and what is allowed.
+    """
+    check_overrides(args)
+    if any(arg.startswith("-") for arg in args):
+        return
+    config = compose_config(args)
+    try:
+        resolved = OmegaConf.to_container(config, resolve=True)
+    except OmegaConfBaseException as exc:
+        raise as_one_line(exc, args) from None
+    RunScalars.from_config(resolved)  # type: ignore[arg-type]
+
+
+def compose_config(args: list[str]) -> DictConfig:
+    """The config the command line ``args`` compose to, as Hydra will compose it.
+
+    Raises:
+        ConfigError: the composition fails (an unknown key or option, a value of the
+            wrong type), in one line.
+    """
+    try:
+        with initialize_config_module("torchsearch.conf", version_base="1.3"):
+            return compose(config_name="config", overrides=args)
+    except (HydraException, OmegaConfBaseException) as exc:
+        raise as_one_line(exc, args) from None
+
+
+def as_one_line(exc: BaseException, args: list[str]) -> TorchSearchError:
+    """Hydra's or OmegaConf's error as torchsearch's one line: an unknown key with the
+    closest one, a wrong type with an example, a missing option with the choices."""
+    cause = exc.__cause__ if isinstance(exc.__cause__, OmegaConfBaseException) else exc
+    if isinstance(cause, TorchSearchError):
+        return cause
+    if isinstance(cause.__cause__, TorchSearchError):  # raised by a resolver
+        return cause.__cause__
+    key = getattr(cause, "full_key", None)
+    if key and isinstance(cause, (ConfigAttributeError, ConfigKeyError)):
+        return unknown_key(str(key), data=chosen_data(args))
+    if key and isinstance(cause, ValidationError):
+        given = {a.lstrip("+~").partition("=")[0]: a.partition("=")[2] for a in args}
+        return type_error(str(key), given.get(str(key), str(getattr(cause, "value", "?"))))
+    text = str(exc).split("Config search path")[0]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    options = [line.strip() for line in text.splitlines() if line.startswith("\t")]
+    first = lines[0].removeprefix("In 'config': ").rstrip(".") if lines else type(exc).__name__
+    if options:
+        return ConfigError(f"{first}; choose one of {', '.join(options)}.")
+    return ConfigError(f"{first}.")
+
+
+def chosen_data(args: list[str]) -> str:
+    """The data set the command line chooses (``data=NAME``), else the default's."""
+    chosen = [a.partition("=")[2] for a in args if a.partition("=")[0].lstrip("+~") == "data"]
+    return chosen[-1].strip("'\"") if chosen else "digits"
 
 
 def check_overrides(args: list[str]) -> None:

@@ -67,10 +67,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], type[TorchSearchError],
         ),
         "bad metric": (["objective.metric=f1"], ConfigError, "accuracy, loss"),
         "timeout not positive": (["search.timeout_s=0"], ConfigError, "search.timeout_s=3600"),
-        "timeout not a number": (["search.timeout_s=soon"], ConfigError, "got 'soon'"),
         "cap not positive": (["space.max_parameters=-5"], ConfigError, "space.max_parameters"),
-        "cap not whole": (["space.max_parameters=2.5"], ConfigError, "positive integer"),
-        "cap not a number": (["space.max_parameters=big"], ConfigError, "got 'big'"),
         "gpu without CUDA": (["trainer.accelerator=gpu"], ConfigError, "sees no CUDA device"),
         "rnn_all without labels per step": (
             ["space=rnn_all"],
@@ -102,10 +99,7 @@ CASES = [
     "unreachable storage",
     "bad metric",
     "timeout not positive",
-    "timeout not a number",
     "cap not positive",
-    "cap not whole",
-    "cap not a number",
     "gpu without CUDA",
     "rnn_all without labels per step",
     "labels per step for rnn_last",
@@ -170,7 +164,7 @@ def test_trials_that_cannot_build_stop_the_run_with_the_reason(
             ["storage=postgresql", "storage.url=postgresql://me:secret@127.0.0.1:1/db"],
             "Cannot open the trial database postgresql://me:***@127.0.0.1:1/db",
         ),
-        (["trainer.max_epoch=3"], "Could not override 'trainer.max_epoch'"),
+        (["trainer.max_epoch=3"], "did you mean trainer.max_epochs?"),
     ],
 )
 def test_the_command_line_prints_one_line_and_exits_non_zero(
@@ -221,7 +215,7 @@ def test_evolution_needs_its_plugin(tmp_path: Path) -> None:
 LIGHT_CHECK = """
 import sys
 from torchsearch._cli import main
-sys.argv = ["torchsearch", "hydra.run.dir={run_dir}", "{override}"]
+sys.argv = ["torchsearch", "hydra.run.dir={run_dir}", *{overrides!r}]
 try:
     main()
 except SystemExit as exit:
@@ -232,18 +226,24 @@ except SystemExit as exit:
 @pytest.mark.parametrize(
     ("override", "fragment"),
     [
-        ("search.n_trials=abc", "search.n_trials must be an integer"),
-        ("seed=-3", "seed must be an integer of at least 0"),
-        ("objective.metric=f1", "objective.metric='f1'"),
-        ("space.max_parameters=big", "space.max_parameters must be a positive integer"),
+        ("search.n_trials=abc", "search.n_trials=abc is not an integer"),
+        ("seed=-3", "seed must be at least 0, got -3"),
+        ("objective.metric=f1", "objective.metric='f1' is not one of accuracy, loss"),
+        ("space.max_parameters=big", "space.max_parameters=big is not an integer or null"),
+        ("space.max_parameters=2.5", "space.max_parameters=2.5 is not an integer or null"),
         ("data=csv", "data.path must be given: add data.path=... to the command"),
-        ("search.timeout_s=-1", "search.timeout_s must be a positive number"),
+        ("search.timeout_s=-1", "search.timeout_s must be positive or null, got -1"),
+        ("search.timeout_s=soon", "search.timeout_s=soon is not a number or null"),
+        ("trainer.batch_sise=64", "did you mean trainer.batch_size?"),
+        ("trainer.precision=64", "trainer.precision=64 is not one of 32, bf16-mixed"),
+        ("space.learning.optimizers=[adam,nadam]", "lists 'nadam', which is not one of"),
+        ("data=random_walk data.examples=5", "data.examples must be at least 20, got 5"),
     ],
 )
 def test_wrong_settings_are_one_line_before_torch_is_imported(
     override: str, fragment: str, tmp_path: Path
 ) -> None:
-    code = LIGHT_CHECK.format(run_dir=tmp_path / "run", override=override)
+    code = LIGHT_CHECK.format(run_dir=tmp_path / "run", overrides=override.split())
     result = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -255,4 +255,4 @@ def test_wrong_settings_are_one_line_before_torch_is_imported(
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("torchsearch: error: "), result.stderr
     assert fragment in lines[0]
-    assert not (tmp_path / "run" / "trials.db").exists()
+    assert not (tmp_path / "run").exists()  # checked before Hydra makes the run folder

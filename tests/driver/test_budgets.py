@@ -19,6 +19,7 @@ from torchsearch import ConfigError
 from torchsearch.driver import _budget
 from torchsearch.driver import run_search
 from torchsearch.driver._loop import TrialLoop
+from torchsearch.driver._loop import _postfix
 
 SMALL, BIG = "FIXED_OUTPUT_FULLY_CONNECTED_128", "FIXED_OUTPUT_FULLY_CONNECTED_1024"
 # Fewer hyperparameters, fewer storage writes: a rejected trial costs little but those.
@@ -161,9 +162,9 @@ def test_a_cap_below_every_model_is_one_line_and_a_non_zero_exit(tmp_path: Path)
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
-        ("search.timeout_s=-1", "search.timeout_s must be a positive number or null"),
-        ("search.timeout_s=soon", "search.timeout_s must be a positive number or null"),
-        ("space.max_parameters=0", "space.max_parameters must be a positive integer or null"),
+        ("search.timeout_s=-1", "search.timeout_s must be positive or null"),
+        ("search.timeout_s=soon", "search.timeout_s=soon is not a number or null"),
+        ("space.max_parameters=0", "space.max_parameters must be at least 1 or null"),
     ],
 )
 def test_bad_budgets_are_one_line_exit_1_and_write_nothing(
@@ -175,3 +176,15 @@ def test_bad_budgets_are_one_line_exit_1_and_write_nothing(
     assert len(lines) == 1 and lines[0].startswith(f"torchsearch: error: {expected}")
     assert trials_in(tmp_path) == []
     assert not (tmp_path / "trials.db").exists()
+
+
+def test_the_progress_line_shows_how_many_failed_and_the_latest_reason() -> None:
+    budget = _budget.Budget(n_trials=5)
+    budget.count(_budget.Outcome(TrialState.FAIL, note="ValueError: first"))
+    budget.count(_budget.Outcome(TrialState.COMPLETE, value=0.5))
+    reason = "RuntimeError: torch sees no CUDA device; " + "details " * 20
+    budget.count(_budget.Outcome(TrialState.FAIL, note=reason))
+    line = _postfix(0.5, "accuracy", budget)
+    assert line.startswith("best accuracy 0.5000, 2 failed, last: RuntimeError: torch sees")
+    assert line.endswith("...") and len(line) < 120
+    assert _postfix(None, "accuracy", _budget.Budget(n_trials=5)) == ""

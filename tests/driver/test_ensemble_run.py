@@ -190,7 +190,7 @@ def test_adaptive_ensembles_grow_from_the_best_trial_of_each_round(
     ("overrides", "needle"),
     [
         (("replay.trial=9",), "has no trial 9"),
-        (("replay.trial=abc",), "replay.trial must be a trial number or best"),
+        (("replay.trial=abc",), "replay.trial='abc' is not one of best or a whole number"),
         (("distill=mse_logits", "distill.temperature=0"), "distill.temperature must be positive"),
         (("ensemble.width=0", "ensemble=intermixed"), "ensemble.width"),
     ],

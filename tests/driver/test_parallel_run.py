@@ -162,7 +162,7 @@ def test_pruned_trials_report_stop_early_and_are_neither_counted_nor_parents(
     [
         (("trainer.parallel=ddp",), "trainer.parallel=ddp trains each trial over torchrun"),
         (("trainer.backend=nccl", "trainer.accelerator=cpu"), "trainer.backend=nccl needs"),
-        (("search.pruner=asha",), "Unknown search.pruner 'asha'"),
+        (("search.pruner=asha",), "search.pruner='asha' is not one of none, median"),
         (("search.pruner=median", "trainer.loop=lightning"), "only the lean loop does"),
     ],
 )

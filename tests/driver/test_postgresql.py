@@ -226,13 +226,18 @@ def test_the_password_is_written_nowhere(
         env={STORAGE_URL_VARIABLE: postgresql_url},
     )
     assert by_variable.returncode == 0, by_variable.stderr
-    # ... and on the command line, then three failures: torchsearch's own error, a Hydra
-    # override error that repeats the value, and a database that refuses the login.
+    # ... and on the command line, then three failures: torchsearch's own error, a
+    # setting of the wrong type that repeats the value, and a database that refuses the
+    # login.
     on_command_line = run_cli(run_dir, *_storage(postgresql_url, study_name), "search.n_trials=3")
     assert on_command_line.returncode == 0, on_command_line.stderr
     failures = [
         run_cli(run_dir, *_storage(postgresql_url, study_name), "search.n_trials=0"),
-        run_cli(run_dir, *_storage(postgresql_url, study_name), f"storage.nokey={postgresql_url}"),
+        run_cli(
+            run_dir,
+            *_storage(postgresql_url, study_name),
+            f"storage.grace_period={postgresql_url}",
+        ),
         run_cli(
             run_dir,
             "storage=postgresql",

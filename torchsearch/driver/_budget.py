@@ -72,6 +72,7 @@ class Budget:
     completed: int = 0
     rejected: int = 0
     stopped: int = 0
+    failed: int = 0
     failures: int = 0
     rejections: int = 0
     smallest_rejected: int | None = None
@@ -103,6 +104,7 @@ class Budget:
             smallest = self.smallest_rejected
             self.smallest_rejected = size if smallest is None else min(smallest, size)
         else:
+            self.failed += 1
             self.failures += 1
             self.last_error = outcome.note or self.last_error
 

@@ -482,9 +482,7 @@ class TrialLoop:
             bar.write(f"torchsearch: trial {number} failed: {outcome.note}")
         ranked = rank(completed_trials(self.study, kinds=None), self.plan.direction)
         best = ranked[0].value if ranked else None
-        bar.set_postfix_str(
-            _postfix(best, self.plan.metric, self.budget.rejected, self.budget.stopped)
-        )
+        bar.set_postfix_str(_postfix(best, self.plan.metric, self.budget))
 
 
 @dataclass(frozen=True)
@@ -601,12 +599,23 @@ def _fail_abandoned(study: optuna.Study, trial: FrozenTrial) -> None:
         retry(study, copy.deepcopy(storage.get_trial(trial._trial_id)))
 
 
-def _postfix(best: float | None, metric: str, rejected: int, stopped: int) -> str:
+POSTFIX_REASON_CHARS = 60
+"""How much of the latest failure's reason the bar's line shows (the full reason is the
+line printed above the bar, and the trial's record)."""
+
+
+def _postfix(best: float | None, metric: str, budget: Budget) -> str:
     """The bar's note: the best value so far (of the valid records), how many candidates
-    were too big and how many the pruner stopped."""
+    were too big, how many the pruner stopped, and how many failed with the latest
+    reason."""
     notes = [] if best is None or not math.isfinite(best) else [f"best {metric} {best:.4f}"]
-    if rejected:
-        notes.append(f"{rejected} rejected (space.max_parameters)")
-    if stopped:
-        notes.append(f"{stopped} pruned")
+    if budget.rejected:
+        notes.append(f"{budget.rejected} rejected (space.max_parameters)")
+    if budget.stopped:
+        notes.append(f"{budget.stopped} pruned")
+    if budget.failed:
+        reason = budget.last_error or "?"
+        if len(reason) > POSTFIX_REASON_CHARS:
+            reason = reason[: POSTFIX_REASON_CHARS - 3] + "..."
+        notes.append(f"{budget.failed} failed, last: {reason}")
     return ", ".join(notes)

@@ -27,11 +27,11 @@ import torch
 from torch import distributed as dist
 
 from torchsearch._errors import ConfigError
+from torchsearch._schema import BACKENDS
+from torchsearch._schema import PARALLEL_MODES
 
 __all__ = ["BACKENDS", "PARALLEL_MODES", "Layout", "ParallelSettings", "Team"]
 
-PARALLEL_MODES = ("auto", "none", "trials", "ddp")
-BACKENDS = ("auto", "gloo", "nccl")
 RUN_KEYS = ("parallel", "threads", "backend")
 """The ``trainer`` keys that are about the processes, not about training one trial."""
 

@@ -19,10 +19,10 @@ from typing import Any
 import optuna
 
 from torchsearch._errors import ConfigError
+from torchsearch._schema import PRUNERS
 
 __all__ = ["PRUNERS", "PruningSettings", "TrialStopped"]
 
-PRUNERS = ("none", "median", "successive_halving", "hyperband")
 REPORTS_PER_TRIAL = 10
 """Validations a pruned trial makes when ``search.report_every`` is null."""
 

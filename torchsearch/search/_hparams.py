@@ -12,6 +12,7 @@ never of the trial.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from optuna.distributions import FloatDistribution
 from optuna.distributions import IntDistribution
 
 from torchsearch._errors import ConfigError
+from torchsearch._schema import LearningSchema
 from torchsearch.blocks import BlockRegistry
 from torchsearch.blocks import Choice
 from torchsearch.blocks import FloatRange
@@ -57,21 +59,8 @@ DROPOUT_OFF = -1.0
 MAX_CATEGORICAL_DECAY_TIMES = 100
 """Above this many decay-times choices, an integer range replaces the categorical."""
 
-# Model Search's defaults, for keys a config leaves out.
-_DEFAULTS: dict[str, Any] = {
-    "learning_rate": (1e-6, 0.01),
-    "optimizers": ("momentum", "sgd", "adagrad", "adam", "rmsprop"),
-    "dropout": {"apply": False, "min": 0.1, "max": 0.6},
-    "exponential_decay": {
-        "apply": False,
-        "min_rate": 0.75,
-        "max_rate": 0.95,
-        "min_decay_times": 1,
-        "max_decay_times": 5,
-    },
-    "gradient_clipping": {"apply": False, "min": 2, "max": 5},
-    "l2_regularization": {"apply": False, "min": 0.0, "max": 0.05},
-}
+# Model Search's defaults, for keys a config leaves out: the config schema's.
+_DEFAULTS: dict[str, Any] = dataclasses.asdict(LearningSchema())
 
 
 class HyperparameterSpace:

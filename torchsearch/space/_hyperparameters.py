@@ -10,6 +10,7 @@ from dataclasses import fields
 from typing import Any
 
 from torchsearch._errors import ConfigError
+from torchsearch._schema import OPTIMIZERS
 
 __all__ = [
     "EXPONENTIAL_DECAY_TIMES",
@@ -20,9 +21,6 @@ __all__ = [
     "require_number",
     "require_positive_int",
 ]
-
-OPTIMIZERS = ("momentum", "sgd", "adagrad", "adam", "rmsprop")
-"""Model Search's optimizer names; ``momentum`` is SGD with momentum 0.9."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from torchsearch._errors import ConfigError
+from torchsearch._schema import ACCELERATORS
+from torchsearch._schema import LOOPS
+from torchsearch._schema import PRECISIONS
 from torchsearch.space._hyperparameters import require_int
 from torchsearch.space._hyperparameters import require_positive_int
 
@@ -23,10 +26,7 @@ __all__ = [
     "TrainSettings",
 ]
 
-ACCELERATORS = ("auto", "cpu", "gpu")
 STRATEGIES = ("auto", "ddp")
-LOOPS = ("auto", "lean", "lightning")
-PRECISIONS = ("32", "bf16-mixed", "16-mixed")
 """Lightning's names: float32, or autocast to bfloat16 / float16 (with loss scaling)."""
 
 
