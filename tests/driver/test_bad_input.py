@@ -66,6 +66,14 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], type[TorchSearchError],
             "127.0.0.1",
         ),
         "bad metric": (["objective.metric=f1"], ConfigError, "accuracy, loss"),
+        "misspelt suggestion hyperparameter": (
+            [
+                "space.suggestions=[{blocks:[FIXED_OUTPUT_FULLY_CONNECTED_128],"
+                "hparams:{learning_rat:0.01}}]"
+            ],
+            ConfigError,
+            "'learning_rat', which is not a hyperparameter; did you mean learning_rate?",
+        ),
         "timeout not positive": (["search.timeout_s=0"], ConfigError, "search.timeout_s=3600"),
         "cap not positive": (["space.max_parameters=-5"], ConfigError, "space.max_parameters"),
         "gpu without CUDA": (["trainer.accelerator=gpu"], ConfigError, "sees no CUDA device"),
@@ -98,6 +106,7 @@ CASES = [
     "unknown searcher",
     "unreachable storage",
     "bad metric",
+    "misspelt suggestion hyperparameter",
     "timeout not positive",
     "cap not positive",
     "gpu without CUDA",

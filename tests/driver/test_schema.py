@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 import torchsearch.conf
+from cli_helpers import compose_config
 
 from torchsearch._cli import check_command
 from torchsearch._schema import COMBINERS
 from torchsearch._schema import DISTILL_KINDS
 from torchsearch._schema import ENSEMBLE_STRATEGIES
 from torchsearch._schema import TRANSFER_MODES
+from torchsearch.driver._plan import make_plan
 from torchsearch.exploit._controller import Combiner
 from torchsearch.exploit._controller import DistillKind
 from torchsearch.exploit._controller import EnsembleStrategy
@@ -36,6 +38,21 @@ def test_every_shipped_option_checks_under_the_schema(group: str, option: str) -
     if group == "storage" and option == "postgresql":
         overrides.append("storage.url=postgresql://me@127.0.0.1/db")
     check_command(overrides)
+
+
+@pytest.mark.parametrize(
+    ("space", "data"),
+    [
+        ("dnn", "digits"),
+        ("cnn", "digits"),
+        ("cnn1d", "mnist1d"),
+        ("rnn_last", "digits"),
+        ("rnn_all", "random_walk"),
+    ],
+)
+def test_every_shipped_space_plans_on_its_data(space: str, data: str) -> None:
+    # The plan checks what the schema cannot: blocks, suggestions and their hparams.
+    assert make_plan(compose_config(f"space={space}", f"data={data}", fast=False))
 
 
 def test_there_are_options_of_every_group() -> None:

@@ -171,3 +171,16 @@ def test_tunable_block_params_appear_only_with_their_block(tmp_path: Path) -> No
     assert seen == {True, False}
     dists = {t.distributions.get(f"{TOY_TUNABLE}_units") for t in study.trials} - {None}
     assert dists == {IntDistribution(2, 16)}
+
+
+def test_hyperparameters_fixed_by_hand_must_be_ones_a_trial_has() -> None:
+    space = HyperparameterSpace.from_config({"dropout": {"apply": True}})
+    blocks = (TOY_DENSE_BLOCKS[0], TOY_TUNABLE)
+    fixed = {"learning_rate": 0.01, "optimizer": "adam", "dropout_rate": 0.2}
+    fixed |= {"lr_warmup_steps": 10, f"{TOY_TUNABLE}_units": 8}
+    space.check_fixed(fixed, blocks, "where", toy_registry())
+    with pytest.raises(ConfigError, match=r"where has 'lerning_rate'.*did you mean learning_rate"):
+        space.check_fixed({"lerning_rate": 0.01}, blocks, "where", toy_registry())
+    # A block's setting is known only for a tower that has the block.
+    with pytest.raises(ConfigError, match=f"'{TOY_TUNABLE}_units', which is not"):
+        space.check_fixed(fixed, blocks[:1], "where", toy_registry())

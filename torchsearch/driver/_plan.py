@@ -138,8 +138,12 @@ def make_plan(cfg: DictConfig) -> RunPlan:
     suggestions = tuple(
         _suggestion(s, problem, i) for i, s in enumerate(space.get("suggestions") or ())
     )
-    for suggestion in suggestions:
+    hparam_space = HyperparameterSpace.from_config(space.get("learning") or {})
+    for index, suggestion in enumerate(suggestions):
         registry.check(suggestion.blocks)
+        hparam_space.check_fixed(
+            suggestion.hparams, suggestion.blocks, f"space.suggestions[{index}].hparams", registry
+        )
     trainer = dict(get(config, "trainer"))
     parallel = ParallelSettings.from_config(trainer, _trains_on_gpu(trainer))
     train = _train_settings(
@@ -183,7 +187,7 @@ def make_plan(cfg: DictConfig) -> RunPlan:
         n_trials=scalars.n_trials,
         timeout_s=scalars.timeout_s,
         max_parameters=scalars.max_parameters,
-        hparam_space=HyperparameterSpace.from_config(space.get("learning") or {}),
+        hparam_space=hparam_space,
         suggestions=suggestions,
         train=train,
         parallel=parallel,

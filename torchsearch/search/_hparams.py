@@ -13,6 +13,7 @@ never of the trial.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
@@ -33,6 +34,7 @@ from torchsearch.blocks import IntRange
 from torchsearch.blocks import get_registry
 from torchsearch.space import DROPOUT_HPARAM
 from torchsearch.space import EXPONENTIAL_DECAY_TIMES
+from torchsearch.space import Hyperparameters
 from torchsearch.space import JSONScalar
 from torchsearch.space import decay_steps
 
@@ -61,6 +63,13 @@ MAX_CATEGORICAL_DECAY_TIMES = 100
 
 # Model Search's defaults, for keys a config leaves out: the config schema's.
 _DEFAULTS: dict[str, Any] = dataclasses.asdict(LearningSchema())
+
+
+_ALWAYS_KNOWN = {f.name for f in dataclasses.fields(Hyperparameters)} | {
+    EXPONENTIAL_DECAY_TIMES,
+    DROPOUT_HPARAM,
+}
+"""What a trial's hparams may hold besides the space's draws: the trainer's fields."""
 
 
 class HyperparameterSpace:
@@ -138,6 +147,26 @@ class HyperparameterSpace:
                     raise ConfigError(f"Block hyperparameter {key!r} clashes with another one.")
                 dists[key] = _distribution(key, hp)
         return dists
+
+    def check_fixed(
+        self,
+        values: Mapping[str, Any],
+        architecture_blocks: Iterable[str],
+        where: str,
+        registry: BlockRegistry | None = None,
+    ) -> None:
+        """Checks that hyperparameters fixed by hand (a suggestion's ``hparams``) are ones
+        a trial of these blocks has: drawn by this space, or read by the trainer.
+
+        Raises:
+            ConfigError: naming the first unknown one, with the closest known name.
+        """
+        known = set(self.distributions(architecture_blocks, registry)) | _ALWAYS_KNOWN
+        for name in values:
+            if name not in known:
+                close = difflib.get_close_matches(str(name), sorted(known), n=1)
+                fix = f"did you mean {close[0]}?" if close else f"use {', '.join(sorted(known))}."
+                raise ConfigError(f"{where} has {name!r}, which is not a hyperparameter; {fix}")
 
     def suggest(
         self,
