@@ -34,6 +34,9 @@ if TYPE_CHECKING:  # imported on first use (below), so the command starts fast
     from torchsearch.blocks import create_block
     from torchsearch.blocks import list_blocks
     from torchsearch.data import list_datasets
+    from torchsearch.predict import ModelFileError
+    from torchsearch.predict import Predictor
+    from torchsearch.predict import load_model
     from torchsearch.search import list_searchers
     from torchsearch.space import Architecture
     from torchsearch.space import CandidateModel
@@ -59,6 +62,7 @@ _LAZY = {
     ),
     "list_datasets": "torchsearch.data",
     "list_searchers": "torchsearch.search",
+    **dict.fromkeys(("ModelFileError", "Predictor", "load_model"), "torchsearch.predict"),
     **dict.fromkeys(
         (
             "Architecture",
@@ -104,7 +108,9 @@ __all__ = [
     "DataError",
     "DuplicateBlockError",
     "InputKind",
+    "ModelFileError",
     "PluginError",
+    "Predictor",
     "ProblemType",
     "StorageError",
     "StorageLostError",
@@ -120,4 +126,5 @@ __all__ = [
     "list_blocks",
     "list_datasets",
     "list_searchers",
+    "load_model",
 ]

@@ -52,7 +52,7 @@ def test_no_header_label_by_negative_and_positive_index(write_csv: WriteCsv) -> 
     path = write_csv("a.csv", rows)
     by_index = CsvProvider(path=str(path), label=0, header=False).load()
     by_negative = CsvProvider(path=str(path), label=-4).load()  # header detected: none
-    assert by_index.feature_names == ("1", "2", "3")
+    assert by_index.feature_names is None  # no header: columns by position only
     assert torch.equal(by_index.train.x, by_negative.train.x)
     assert torch.equal(by_index.train.y, by_negative.train.y)
 

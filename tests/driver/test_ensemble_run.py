@@ -54,9 +54,10 @@ def test_intermixed_every_third_trial_is_an_average_ensemble_that_trains_nothing
     assert best is not None and written["kind"] == trials[best.trial].kind
     if written["kind"] == "ensemble":
         assert written["members"] == list(trials[best.trial].ensemble.members)  # type: ignore[union-attr]
-    # The exported program is the whole ensemble, as its checkpoint evaluates.
+    # The exported program is the whole ensemble, as its checkpoint evaluates, on raw
+    # digits (1x8x8 pixels of 0-16).
     program = torch.export.load(str(tmp_path / "best_model.pt2")).module()
-    assert program(torch.zeros(2, 64)).shape == (2, 10)
+    assert program(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
 
 
 def test_a_missing_member_checkpoint_fails_that_ensemble_trial_and_the_search_goes_on(

@@ -60,7 +60,7 @@ def test_search_records_reports_and_resumes(make_config, tmp_path: Path, capsys)
     assert 0.0 <= written["test"]["accuracy"] <= 1.0
     # The exported model loads with plain PyTorch and agrees with the checkpoint's model.
     program = torch.export.load(written["model_file"])
-    assert program.module()(torch.zeros(2, 64)).shape == (2, 10)
+    assert program.module()(torch.zeros(2, 1, 8, 8)).shape == (2, 10)  # raw digits
 
     before = {t.number: (t.value, t.datetime_complete) for t in trials}
     run_search(make_config("search.n_trials=5"), tmp_path)

@@ -24,6 +24,7 @@ from torchsearch.data._csv import CsvProvider
 from torchsearch.data._digits import DigitsProvider
 from torchsearch.data._images import IMAGE_EXTENSIONS
 from torchsearch.data._images import ImageFolderProvider
+from torchsearch.data._images import read_images
 from torchsearch.data._layout import convert_layout
 from torchsearch.data._layout import describe_spec
 from torchsearch.data._layout import plan_conversion
@@ -45,6 +46,7 @@ from torchsearch.data._registry import load_dataset
 from torchsearch.data._registry import provider_from_config
 from torchsearch.data._registry import refresh_dataset_registry
 from torchsearch.data._signature import data_signature
+from torchsearch.data._table import read_table
 from torchsearch.data._walk import RandomWalkProvider
 
 __all__ = [
@@ -74,5 +76,7 @@ __all__ = [
     "load_dataset",
     "plan_conversion",
     "provider_from_config",
+    "read_images",
+    "read_table",
     "refresh_dataset_registry",
 ]

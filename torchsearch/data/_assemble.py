@@ -59,6 +59,7 @@ def assemble(
     seed: int,
     class_names: Sequence[str] | None = None,
     standardize: bool = False,
+    scale: float | None = None,
     image_shape: Sequence[int] | None = None,
     feature_names: Sequence[str] | None = None,
 ) -> DataSplits:
@@ -76,6 +77,8 @@ def assemble(
         class_names: the classes' names when every part's labels are already indices
             ``0..C-1``; by default labels are encoded (see ``encode_labels``).
         standardize: scale each feature by the training split's mean and std.
+        scale: divide every value by this constant instead (e.g. 16 for pixels 0-16),
+            so that raw inputs stay raw and the exported model scales them itself.
         image_shape: the declared ``(C, H, W)`` of flat or sequence data.
         feature_names: names of the features, if known.
 
@@ -129,6 +132,8 @@ def assemble(
                 y = np.asarray(given.labels, dtype=np.int64)
             parts[name] = (given.x, y, given.lengths)
     scaling = _standardization(parts["train"][0]) if standardize else None
+    if scale is not None:
+        scaling = Standardization(torch.zeros(()), torch.tensor(float(scale)))
     splits = {name: _to_split(*arrays, scaling) for name, arrays in parts.items()}
     return DataSplits(
         train=splits["train"],

@@ -133,7 +133,8 @@ class CsvProvider(DataProvider):
             seed=self.seed,
             standardize=self.standardize,
             image_shape=self.image_shape,
-            feature_names=[train.columns[c] for c in features],
+            # Named only by a header (else the columns are "0", "1", ... by position).
+            feature_names=[train.columns[c] for c in features] if train.has_header else None,
         )
 
     def _read(self, path: Any, setting: str) -> Table:

@@ -22,6 +22,8 @@ from torchsearch.data._records import DataSplits
 __all__ = ["DigitsProvider"]
 
 CLASS_NAMES = tuple(str(d) for d in range(10))
+PIXEL_MAX = 16.0
+"""The digits' pixels are 0-16 (scikit-learn's 8x8 digits); models see them divided by this."""
 
 
 class DigitsProvider(DataProvider):
@@ -53,6 +55,7 @@ class DigitsProvider(DataProvider):
             test_fraction=self.test_fraction,
             seed=self.seed,
             class_names=CLASS_NAMES,
+            scale=PIXEL_MAX,  # inside the exported model too: it takes raw pixels
         )
 
 
@@ -60,7 +63,7 @@ class DigitsProvider(DataProvider):
 def _digits() -> tuple[np.ndarray, np.ndarray]:
     datasets = require("sklearn.datasets", "scikit-learn", dataset="digits")
     x, y = datasets.load_digits(return_X_y=True)
-    images = (x / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)
+    images = x.astype(np.float32).reshape(-1, 1, 8, 8)
     labels = y.astype(np.int64)
     images.setflags(write=False)  # shared by every load in this process
     labels.setflags(write=False)

@@ -27,7 +27,7 @@ from torchsearch.data._provider import DataProvider
 from torchsearch.data._provider import check_split_settings
 from torchsearch.data._records import DataSplits
 
-__all__ = ["IMAGE_EXTENSIONS", "ImageFolderProvider"]
+__all__ = ["IMAGE_EXTENSIONS", "ImageFolderProvider", "read_images"]
 
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp")
 """File name endings read as images (any case); other files are ignored."""
@@ -75,15 +75,10 @@ class ImageFolderProvider(DataProvider):
             DataError: the folder is missing, has no class folders, a class folder has no
                 images, an image cannot be read, or there is only one class.
         """
-        image = require("PIL.Image", "pillow", dataset="images")
         root = readable_folder(self.path, dataset="images", setting="path")
         files, labels, class_names = _list_images(root)
         height, width = self.image_size
-        pixels = np.empty((len(files), height, width, self.channels), dtype=np.uint8)
-        mode = "L" if self.channels == 1 else "RGB"
-        for i, file in enumerate(files):
-            pixels[i] = _read_image(image, file, mode, (width, height)).reshape(pixels.shape[1:])
-        x = pixels.transpose(0, 3, 1, 2).astype(np.float32) / 255.0  # N, C, H, W in [0, 1]
+        x = read_images(files, self.channels, (height, width))
         pool = RawPart(
             x,
             np.array(labels, dtype=np.int64),
@@ -99,6 +94,23 @@ class ImageFolderProvider(DataProvider):
             seed=self.seed,
             class_names=class_names,
         )
+
+
+def read_images(files: Sequence[Path], channels: int, size: tuple[int, int]) -> np.ndarray:
+    """The images in ``files`` as one ``(N, C, H, W)`` float32 array in [0, 1]: converted
+    to grayscale (1 channel) or RGB (3) and resized to ``size`` (height, width), as the
+    search saw them.
+
+    Raises:
+        DataError: Pillow is missing or a file cannot be read as an image.
+    """
+    image = require("PIL.Image", "pillow", dataset="images")
+    height, width = size
+    pixels = np.empty((len(files), height, width, channels), dtype=np.uint8)
+    mode = "L" if channels == 1 else "RGB"
+    for i, file in enumerate(files):
+        pixels[i] = _read_image(image, file, mode, (width, height)).reshape(pixels.shape[1:])
+    return pixels.transpose(0, 3, 1, 2).astype(np.float32) / 255.0
 
 
 def _check_size(value: Any) -> tuple[int, int]:

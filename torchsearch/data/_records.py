@@ -107,8 +107,9 @@ class Split:
 class Standardization:
     """Per-feature ``(x - mean) / std`` with statistics of the training split only.
 
-    ``mean`` and ``std`` have the shape of one example in the data set's source layout;
-    an exported model applies them to raw inputs before the layout conversion.
+    ``mean`` and ``std`` have the shape of one example in the data set's source layout
+    (or are scalars, for one constant scale); an exported model applies them to raw
+    inputs before the layout conversion.
 
     Args:
         mean: the training mean of each feature.

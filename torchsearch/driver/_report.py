@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from torchsearch._files import write_atomically
 from torchsearch._secrets import PRIVATE_MODE
-from torchsearch.driver._files import write_atomically
 from torchsearch.trials import CompletedTrial
 
 __all__ = ["BestModel", "LeaderboardRow", "describe", "format_leaderboard", "write_best"]

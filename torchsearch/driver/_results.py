@@ -6,17 +6,17 @@ many on test.
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Mapping
 from collections.abc import Sequence
 from pathlib import Path
 
 import optuna
-import torch
 from optuna.artifacts import FileSystemArtifactStore
 from torch import nn
 
+from torchsearch import __version__
 from torchsearch._secrets import redact
-from torchsearch.driver._files import write_atomically
+from torchsearch.data import DataSplits
 from torchsearch.driver._plan import RunPlan
 from torchsearch.driver._report import BestModel
 from torchsearch.driver._report import LeaderboardRow
@@ -24,15 +24,17 @@ from torchsearch.driver._report import format_leaderboard
 from torchsearch.driver._report import write_best
 from torchsearch.driver._storage import artifact_folder
 from torchsearch.exploit import TrialModels
+from torchsearch.predict import MODEL_FILE
+from torchsearch.predict import ModelCard
+from torchsearch.predict import export_model
 from torchsearch.train import evaluate
 from torchsearch.trials import CheckpointError
 from torchsearch.trials import CompletedTrial
 from torchsearch.trials import completed_trials
 from torchsearch.trials import rank
 
-__all__ = ["export_model", "report_best"]
+__all__ = ["report_best"]
 
-_log = logging.getLogger("torchsearch")
 LEADERBOARD_SIZE = 10
 
 
@@ -52,7 +54,7 @@ def report_best(
     members = list(best_trial.ensemble.members) if best_trial.ensemble else None
     test = evaluate(model, plan.data.test, plan.train.eval_batch_size)
     checkpoint = artifact_folder(plan.storage, run_dir) / best_trial.checkpoint
-    model_file = export_model(model, plan, run_dir / "best_model.pt2")
+    model_file = _export(model, plan, best_trial, test, run_dir / MODEL_FILE)
     best = BestModel(
         trial=best_trial.number,
         kind=best_trial.kind,
@@ -104,21 +106,45 @@ SKIPS_NAMED = 3
 """How many trials without a readable checkpoint the report names one by one."""
 
 
-def export_model(model: nn.Module, plan: RunPlan, path: Path) -> Path | None:
-    """Saves ``model`` with ``torch.export``, loadable without torchsearch.
-
+def _export(
+    model: nn.Module,
+    plan: RunPlan,
+    trial: CompletedTrial,
+    test: Mapping[str, float],
+    path: Path,
+) -> Path | None:
+    """Exports the chosen model on raw inputs with its card (README, "Using the model"):
     ``torch.export.load(path).module()(x)`` gives the logits (an ensemble's combined
     logits: its members are part of the program); for sequences all steps are taken as
-    valid. Returns ``None`` (and logs why) when the model cannot be exported;
-    the checkpoint and the architecture in ``best.json`` still rebuild it.
-    """
-    model = model.eval()
-    example = plan.data.test.x[:2].contiguous()
-    batch = torch.export.Dim("batch", min=1)
-    try:
-        program = torch.export.export(model, (example,), dynamic_shapes=({0: batch},))
-        write_atomically(path, lambda partial: torch.export.save(program, str(partial)))
-    except Exception as exc:  # export support varies by layer; the checkpoint remains
-        _log.warning("Could not export the best model with torch.export: %s", exc)
-        return None
-    return path
+    valid. ``None`` when it cannot be exported (logged); the checkpoint and the
+    architecture in ``best.json`` still rebuild it."""
+    data = plan.data
+    assert data.source_spec is not None
+    card = ModelCard(
+        program=path.name,
+        classes=data.class_names or tuple(str(i) for i in range(data.num_classes)),
+        input_layout=data.source_spec.kind.value,
+        input_shape=tuple(data.source_spec.shape),
+        columns=data.feature_names,
+        data=data.name,
+        per_step=data.per_step,
+        preprocessing=_preprocessing(data),
+        torchsearch_version=__version__,
+        trial=trial.number,
+        architecture=trial.architecture.to_dict(),
+        validation=dict(trial.validation),
+        test={k: float(v) for k, v in test.items()},
+    )
+    return path if export_model(model, data, path, card) else None
+
+
+def _preprocessing(data: DataSplits) -> str:
+    scaling = data.standardization
+    steps = []
+    if scaling is not None and scaling.mean.dim() == 0:
+        steps.append(f"divides by {float(scaling.std):g}")
+    elif scaling is not None:
+        steps.append("standardises each feature with the training mean and std")
+    if data.source_spec != data.input_spec:
+        steps.append(f"reshapes {data.source_spec} to {data.input_spec}")
+    return "; ".join(steps) or "none"
