@@ -214,3 +214,26 @@ def test_bad_predictions_are_one_line(pets: tuple[Path, Path, np.ndarray], tmp_p
             torchsearch.load_model(run)
         finally:
             (tmp_path / "card.json").rename(run / "best_model.json")
+
+
+def test_a_per_step_model_labels_every_step_of_an_npz(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    result = run_cli(
+        run,
+        "data=random_walk",
+        "data.examples=200",
+        "space=rnn_all",
+        "space.maximum_depth=1",
+        "search.n_trials=1",
+    )
+    assert result.returncode == 0, result.stderr
+    predictor = torchsearch.load_model(run)
+    assert predictor.card.per_step and predictor.card.input_shape == (40, 1)
+    walks = np.random.default_rng(0).normal(size=(3, 40, 1))
+    labels = predictor.predict(walks)
+    assert len(labels) == 3 and all(len(steps) == 40 for steps in labels)
+    np.savez(tmp_path / "walks.npz", x=walks)
+    rows = _predict_command(str(run), str(tmp_path / "walks.npz"))
+    assert rows.returncode == 0, rows.stderr
+    table = list(csv.DictReader(rows.stdout.splitlines()))
+    assert [r["label"].split(";") for r in table] == labels

@@ -1,6 +1,7 @@
 """``torchsearch-predict MODEL INPUTS``: a searched model's predictions on a CSV file, an
 npz file or a folder of images, written as CSV (one row per input: its name, the label,
-then the probability of every class)."""
+then the probability of every class; for a model that labels every step, the steps'
+labels joined by ``;`` and the probabilities averaged over the steps)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def main(argv: list[str] | None = None) -> None:
     rows = [["input", "label", *(f"p_{c}" for c in predictor.classes)]]
     per_input = probabilities if probabilities.dim() == 2 else probabilities.mean(dim=1)
     for name, label, row in zip(names, labels, per_input.tolist(), strict=True):
-        rows.append([name, label, *(f"{p:.6f}" for p in row)])
+        shown = ";".join(label) if isinstance(label, list) else label  # one per step
+        rows.append([name, shown, *(f"{p:.6f}" for p in row)])
     if args.output is None:
         csv.writer(sys.stdout).writerows(rows)
         return

@@ -3,6 +3,7 @@ and the layout change the search applied are part of it, so plain ``torch`` runs
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -53,7 +54,8 @@ class RawInputModel(nn.Module):
 
 def export_model(model: nn.Module, data: DataSplits, path: Path, card: ModelCard) -> bool:
     """Writes ``model`` behind its preprocessing with ``torch.export`` to ``path`` and its
-    card beside it (``best_model.pt2`` and ``best_model.json``).
+    card beside it (``best_model.pt2`` and ``best_model.json``). The card's input shape is
+    the program's: sequences of any length are taken padded to the data's longest.
 
     Returns:
         False (and logs why) when the model cannot be exported; the checkpoint and the
@@ -71,5 +73,6 @@ def export_model(model: nn.Module, data: DataSplits, path: Path, card: ModelCard
     except Exception as exc:  # export support varies by layer; the checkpoint remains
         _log.warning("Could not export the best model with torch.export: %s", exc)
         return False
+    card = dataclasses.replace(card, input_shape=tuple(example.shape[1:]))
     write_atomically(card_path(path), card.write)
     return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -54,13 +55,13 @@ class Predictor:
         """Class probabilities, ``(N, classes)`` (``(N, T, classes)`` per step)."""
         return torch.softmax(self.logits(x), dim=-1)
 
-    def predict(self, x: Tensor | np.ndarray | Sequence[Sequence[float]]) -> list[str]:
-        """The most probable label of each input (of each step, joined by spaces, for a
-        model that labels every step)."""
+    def predict(self, x: Tensor | np.ndarray | Sequence[Sequence[float]]) -> list[Any]:
+        """The most probable label of each input: a label, or a list of one per step for a
+        model that labels every step (``card.per_step``)."""
         best = self.logits(x).argmax(dim=-1)
         if best.dim() == 1:
             return [self.classes[i] for i in best.tolist()]
-        return [" ".join(self.classes[i] for i in row) for row in best.tolist()]
+        return [[self.classes[i] for i in row] for row in best.tolist()]
 
     def _check_shape(self, batch: Tensor) -> None:
         expected = self.card.input_shape
