@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from cli_helpers import start_cli
 from cli_helpers import trials_in
 from cli_helpers import wait_for_finished_trials
 from optuna.trial import TrialState
+
+from torchsearch.driver import _budget
+from torchsearch.driver import _loop
 
 pytestmark = pytest.mark.slow
 
@@ -124,3 +128,45 @@ def test_deleted_checkpoints_make_the_report_train_the_best_again(tmp_path: Path
     best = json.loads((tmp_path / "best.json").read_text())
     assert best["kind"] == "replay" and Path(best["checkpoint"]).is_file()
     assert (tmp_path / "best_model.pt2").is_file()
+
+
+def test_a_failed_heartbeat_write_is_retried_not_the_end_of_the_beating(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A database busy with other workers' writes can refuse one heartbeat; the next one
+    # must still come, or the trial passes for dead under its running worker.
+    storage = optuna.storages.RDBStorage(
+        f"sqlite:///{tmp_path / 'trials.db'}", heartbeat_interval=1, grace_period=2
+    )
+    study = optuna.create_study(storage=storage)
+    trial = study.ask()
+    calls = []
+    record = storage.record_heartbeat
+
+    def busy_once(trial_id: int) -> None:
+        calls.append(trial_id)
+        if len(calls) == 1:
+            raise optuna.exceptions.StorageInternalError("database is locked")
+        record(trial_id)
+
+    monkeypatch.setattr(storage, "record_heartbeat", busy_once)
+    with _loop._heartbeat(study, trial):
+        time.sleep(2.5)
+    assert len(calls) >= 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
+    assert study.trials[0].state is TrialState.RUNNING
+
+
+def test_a_trial_ended_by_another_worker_keeps_that_end_and_the_search_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = optuna.create_study(storage=f"sqlite:///{tmp_path / 'trials.db'}")
+    trial = study.ask()
+    study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)  # judged dead
+    loop = _loop.TrialLoop.__new__(_loop.TrialLoop)
+    loop.study = study
+    loop._tell(trial, _budget.Outcome(TrialState.COMPLETE, value=0.9))
+    assert study.trials[0].state is TrialState.FAIL
+    assert "trial 0 was ended by another worker" in capsys.readouterr().out

@@ -470,10 +470,22 @@ class TrialLoop:
         return value
 
     def _tell(self, trial: optuna.Trial, outcome: Outcome) -> None:
-        if outcome.state is TrialState.COMPLETE:
-            self.study.tell(trial, outcome.value)
-        else:
-            self.study.tell(trial, state=outcome.state)
+        """Tells the study how ``trial`` ended; a trial another worker has already ended
+        (it judged this one dead: no heartbeat within the grace period) keeps that end,
+        with one line saying so, and the search goes on."""
+        try:
+            if outcome.state is TrialState.COMPLETE:
+                self.study.tell(trial, outcome.value)
+            else:
+                self.study.tell(trial, state=outcome.state)
+        except (optuna.exceptions.UpdateFinishedTrialError, ValueError):
+            # Optuna says so either way: the storage's error, or the tell's own check.
+            if not self.study._storage.get_trial(trial._trial_id).state.is_finished():
+                raise
+            print(
+                f"torchsearch: trial {trial.number} was ended by another worker while it "
+                "ran (no heartbeat within storage.grace_period); its result is not kept."
+            )
 
     def _show(self, bar: tqdm, number: int, outcome: Outcome) -> None:
         if outcome.state is TrialState.COMPLETE:
@@ -553,10 +565,12 @@ def _heartbeat(
 
     def beat() -> None:
         while True:
-            try:
+            # A write that fails (a database busy with other workers' writes) is tried
+            # again at the next beat: a thread that gave up would let the trial pass for
+            # dead and be failed under its running worker. A storage that is gone for
+            # good is reported by the trial's own writes.
+            with contextlib.suppress(Exception):
                 record()
-            except Exception:  # the trial's own writes will report a lost storage
-                return
             if stop.wait(interval):
                 return
 
