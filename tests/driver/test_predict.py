@@ -20,6 +20,7 @@ from sklearn.datasets import load_digits
 
 import torchsearch
 from torchsearch import ModelFileError
+from torchsearch.predict._command import main as predict_main
 
 TORCH_AND_ITS_REQUIREMENTS = (
     "torch",
@@ -186,7 +187,9 @@ def test_an_image_model_predicts_on_a_folder(tmp_path: Path) -> None:
     assert np.mean(right) > 0.9
 
 
-def test_bad_predictions_are_one_line(pets: tuple[Path, Path, np.ndarray], tmp_path: Path) -> None:
+def test_bad_predictions_are_one_line(
+    pets: tuple[Path, Path, np.ndarray], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     run, table, _ = pets
     (tmp_path / "empty").mkdir()
     short = tmp_path / "short.csv"
@@ -204,9 +207,10 @@ def test_bad_predictions_are_one_line(pets: tuple[Path, Path, np.ndarray], tmp_p
         (str(run), str(tmp_path / "nowhere.csv")): "does not exist",
     }
     for args, fragment in cases.items():
-        result = _predict_command(*args)
-        lines = result.stderr.strip().splitlines()
-        assert result.returncode == 1 and len(lines) == 1, result.stderr
+        with pytest.raises(SystemExit) as exited:
+            predict_main(list(args))  # the command's own entry point, in-process
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert exited.value.code == 1 and len(lines) == 1, lines
         assert lines[0].startswith("torchsearch-predict: error: ") and fragment in lines[0]
     with pytest.raises(ModelFileError, match=r"best_model\.json is missing"):
         (run / "best_model.json").rename(tmp_path / "card.json")
