@@ -199,7 +199,8 @@ def test_adaptive_ensembles_grow_from_the_best_trial_of_each_round(
 def test_bad_exploitation_settings_are_one_line(
     tmp_path: Path, overrides: tuple[str, ...], needle: str
 ) -> None:
-    assert run_cli(tmp_path, "search.n_trials=1").returncode == 0
+    if "replay.trial=9" in overrides:  # the others are refused before any study is read
+        assert run_cli(tmp_path, "search.n_trials=1").returncode == 0
     result = run_cli(tmp_path, *overrides)
     assert result.returncode == 1
     assert needle in result.stderr and "Traceback" not in result.stderr

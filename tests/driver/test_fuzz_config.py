@@ -159,7 +159,7 @@ def _inside(value: float, bound: str, limit: float) -> bool:
 
 
 @pytest.mark.parametrize(("base", "key", "kind", "spec"), CASES, ids=[c[1] for c in CASES])
-@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_a_value_the_schema_forbids_is_one_line_naming_the_key(
     data: st.DataObject, base: list[str], key: str, kind: Any, spec: Any
@@ -187,7 +187,7 @@ values = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     changes=st.dictionaries(
         st.sampled_from([c[1] for c in CASES if not c[0]]), values, min_size=1, max_size=3

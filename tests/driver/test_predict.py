@@ -226,16 +226,18 @@ def test_a_per_step_model_labels_every_step_of_an_npz(tmp_path: Path) -> None:
         run,
         "data=random_walk",
         "data.examples=200",
+        "data.max_steps=20",
         "space=rnn_all",
+        "space.blocks=[RNN_CELL_128]",
         "space.maximum_depth=1",
         "search.n_trials=1",
     )
     assert result.returncode == 0, result.stderr
     predictor = torchsearch.load_model(run)
-    assert predictor.card.per_step and predictor.card.input_shape == (40, 1)
-    walks = np.random.default_rng(0).normal(size=(3, 40, 1))
+    assert predictor.card.per_step and predictor.card.input_shape == (20, 1)
+    walks = np.random.default_rng(0).normal(size=(3, 20, 1))
     labels = predictor.predict(walks)
-    assert len(labels) == 3 and all(len(steps) == 40 for steps in labels)
+    assert len(labels) == 3 and all(len(steps) == 20 for steps in labels)
     np.savez(tmp_path / "walks.npz", x=walks)
     rows = _predict_command(str(run), str(tmp_path / "walks.npz"))
     assert rows.returncode == 0, rows.stderr
