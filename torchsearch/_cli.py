@@ -123,8 +123,8 @@ def as_one_line(exc: BaseException, args: list[str]) -> TorchSearchError:
     if key and isinstance(cause, (ConfigAttributeError, ConfigKeyError)):
         return unknown_key(str(key), data=chosen_data(args))
     if key and isinstance(cause, ValidationError):
-        given = {a.lstrip("+~").partition("=")[0]: a.partition("=")[2] for a in args}
-        return type_error(str(key), given.get(str(key), str(getattr(cause, "value", "?"))))
+        given = _given(args).get(str(key), str(getattr(cause, "value", "?")))
+        return type_error(str(key), given)
     text = str(exc).split("Config search path")[0]
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     options = [line.strip() for line in text.splitlines() if line.startswith("\t")]
@@ -136,8 +136,13 @@ def as_one_line(exc: BaseException, args: list[str]) -> TorchSearchError:
 
 def chosen_data(args: list[str]) -> str:
     """The data set the command line chooses (``data=NAME``), else the default's."""
-    chosen = [a.partition("=")[2] for a in args if a.partition("=")[0].lstrip("+~") == "data"]
-    return chosen[-1].strip("'\"") if chosen else "digits"
+    return _given(args).get("data", "digits").strip("'\"")
+
+
+def _given(args: list[str]) -> dict[str, str]:
+    """The command line's overrides as key (without ``+``/``~``) to value text; the last
+    one of a key wins, as in Hydra."""
+    return {a.partition("=")[0].lstrip("+~"): a.partition("=")[2] for a in args}
 
 
 def check_overrides(args: list[str]) -> None:

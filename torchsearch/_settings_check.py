@@ -87,10 +87,12 @@ def type_error(key: str, given: str) -> ConfigError:
     schema = _schema_at(parent)
     if schema is None or last not in _fields(schema):
         return ConfigError(f"{key}={given} has the wrong type.")
-    spec = _fields(schema)[last]
-    return ConfigError(
-        f"{key}={given} is not {expected(_hints(schema)[last])}; e.g. {key}={_example(spec)}."
-    )
+    return _wrong_type(key, given, _hints(schema)[last], _fields(schema)[last])
+
+
+def _wrong_type(key: str, shown: str, kind: Any, spec: dataclasses.Field[Any]) -> ConfigError:
+    """``key=shown`` is not of type ``kind``: one line with what is and an example."""
+    return ConfigError(f"{key}={shown} is not {expected(kind)}; e.g. {key}={_example(spec)}.")
 
 
 def expected(kind: Any) -> str:
@@ -129,9 +131,7 @@ def _check_section(schema: type, node: Any, prefix: str) -> None:
             _check_section(kind, value, f"{key}.")
             continue
         if not _has_type(value, kind):
-            raise ConfigError(
-                f"{key}={value!r} is not {expected(kind)}; e.g. {key}={_example(spec)}."
-            )
+            raise _wrong_type(key, repr(value), kind, spec)
         _check_value(key, value, spec, nullable=_has_type(None, kind))
 
 
