@@ -24,6 +24,7 @@ from torchsearch.data._csv import CsvProvider
 from torchsearch.data._digits import DigitsProvider
 from torchsearch.data._images import IMAGE_EXTENSIONS
 from torchsearch.data._images import ImageFolderProvider
+from torchsearch.data._images import is_image_file
 from torchsearch.data._images import read_images
 from torchsearch.data._layout import convert_layout
 from torchsearch.data._layout import describe_spec
@@ -75,6 +76,7 @@ __all__ = [
     "list_datasets",
     "load_dataset",
     "plan_conversion",
+    "is_image_file",
     "provider_from_config",
     "read_images",
     "read_table",

@@ -14,8 +14,6 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from torchsearch._errors import ConfigError
 from torchsearch._errors import DataError
 from torchsearch.blocks._contract import TensorSpec
@@ -178,7 +176,7 @@ class CsvProvider(DataProvider):
 
 
 def _part(table: Table, label: int, features: list[int]) -> RawPart:
-    x = np.stack([table.numeric(c) for c in features], axis=1)
+    x = table.numeric_columns(features)
     return RawPart(x, table.cells[:, label], table.path.name, table.locate)
 
 

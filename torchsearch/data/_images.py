@@ -27,7 +27,7 @@ from torchsearch.data._provider import DataProvider
 from torchsearch.data._provider import check_split_settings
 from torchsearch.data._records import DataSplits
 
-__all__ = ["IMAGE_EXTENSIONS", "ImageFolderProvider", "read_images"]
+__all__ = ["IMAGE_EXTENSIONS", "ImageFolderProvider", "is_image_file", "read_images"]
 
 IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp")
 """File name endings read as images (any case); other files are ignored."""
@@ -96,6 +96,16 @@ class ImageFolderProvider(DataProvider):
         )
 
 
+def is_image_file(path: Path) -> bool:
+    """Whether ``path`` is a file the image reader takes (by its extension; hidden files
+    are not)."""
+    return (
+        path.suffix.lower() in IMAGE_EXTENSIONS
+        and not path.name.startswith(".")
+        and path.is_file()
+    )
+
+
 def read_images(files: Sequence[Path], channels: int, size: tuple[int, int]) -> np.ndarray:
     """The images in ``files`` as one ``(N, C, H, W)`` float32 array in [0, 1]: converted
     to grayscale (1 channel) or RGB (3) and resized to ``size`` (height, width), as the
@@ -139,11 +149,7 @@ def _list_images(root: Path) -> tuple[list[Path], list[int], list[str]]:
     labels: list[int] = []
     empty: list[str] = []
     for index, folder in enumerate(classes):
-        found = sorted(
-            p
-            for p in folder.iterdir()
-            if p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".") and p.is_file()
-        )
+        found = sorted(p for p in folder.iterdir() if is_image_file(p))
         if not found:
             empty.append(folder.name)
         files.extend(found)

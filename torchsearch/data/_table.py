@@ -8,6 +8,7 @@ numbers column by column, so the first non-numeric value is named with its colum
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -46,6 +47,10 @@ class Table:
     def locate(self, row: int) -> str:
         """``"row 5, line 6 of train.csv"`` for the 0-based data row ``row``."""
         return f"row {row + 1}, line {int(self.lines[row])} of {self.path.name}"
+
+    def numeric_columns(self, columns: Sequence[int]) -> np.ndarray:
+        """The columns as one ``(rows, len(columns))`` float64 array (see :meth:`numeric`)."""
+        return np.stack([self.numeric(c) for c in columns], axis=1)
 
     def numeric(self, column: int) -> np.ndarray:
         """The column as float64.

@@ -14,9 +14,7 @@ import optuna
 from optuna.artifacts import FileSystemArtifactStore
 from torch import nn
 
-from torchsearch import __version__
 from torchsearch._secrets import redact
-from torchsearch.data import DataSplits
 from torchsearch.driver._plan import RunPlan
 from torchsearch.driver._report import BestModel
 from torchsearch.driver._report import LeaderboardRow
@@ -25,7 +23,6 @@ from torchsearch.driver._report import write_best
 from torchsearch.driver._storage import artifact_folder
 from torchsearch.exploit import TrialModels
 from torchsearch.predict import MODEL_FILE
-from torchsearch.predict import ModelCard
 from torchsearch.predict import export_model
 from torchsearch.train import evaluate
 from torchsearch.trials import CheckpointError
@@ -118,33 +115,13 @@ def _export(
     logits: its members are part of the program); for sequences all steps are taken as
     valid. ``None`` when it cannot be exported (logged); the checkpoint and the
     architecture in ``best.json`` still rebuild it."""
-    data = plan.data
-    assert data.source_spec is not None
-    card = ModelCard(
-        program=path.name,
-        classes=data.class_names or tuple(str(i) for i in range(data.num_classes)),
-        input_layout=data.source_spec.kind.value,
-        input_shape=tuple(data.source_spec.shape),
-        columns=data.feature_names,
-        data=data.name,
-        per_step=data.per_step,
-        preprocessing=_preprocessing(data),
-        torchsearch_version=__version__,
+    exported = export_model(
+        model,
+        plan.data,
+        path,
         trial=trial.number,
         architecture=trial.architecture.to_dict(),
-        validation=dict(trial.validation),
-        test={k: float(v) for k, v in test.items()},
+        validation=trial.validation,
+        test=test,
     )
-    return path if export_model(model, data, path, card) else None
-
-
-def _preprocessing(data: DataSplits) -> str:
-    scaling = data.standardization
-    steps = []
-    if scaling is not None and scaling.mean.dim() == 0:
-        steps.append(f"divides by {float(scaling.std):g}")
-    elif scaling is not None:
-        steps.append("standardises each feature with the training mean and std")
-    if data.source_spec != data.input_spec:
-        steps.append(f"reshapes {data.source_spec} to {data.input_spec}")
-    return "; ".join(steps) or "none"
+    return path if exported else None

@@ -3,14 +3,16 @@ and the layout change the search applied are part of it, so plain ``torch`` runs
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import Tensor
 from torch import nn
 
+from torchsearch import __version__
 from torchsearch._files import write_atomically
 from torchsearch.blocks import TensorSpec
 from torchsearch.data import DataSplits
@@ -52,10 +54,20 @@ class RawInputModel(nn.Module):
         return self.model(convert_layout(x, self.source, self.target))
 
 
-def export_model(model: nn.Module, data: DataSplits, path: Path, card: ModelCard) -> bool:
+def export_model(
+    model: nn.Module,
+    data: DataSplits,
+    path: Path,
+    *,
+    trial: int | None = None,
+    architecture: Mapping[str, Any] | None = None,
+    validation: Mapping[str, float] | None = None,
+    test: Mapping[str, float] | None = None,
+) -> bool:
     """Writes ``model`` behind its preprocessing with ``torch.export`` to ``path`` and its
-    card beside it (``best_model.pt2`` and ``best_model.json``). The card's input shape is
-    the program's: sequences of any length are taken padded to the data's longest.
+    card beside it (``best_model.pt2`` and ``best_model.json``): what it takes and means
+    from ``data``, where it comes from from the other arguments. The card's input shape
+    is the program's: sequences of any length are taken padded to the data's longest.
 
     Returns:
         False (and logs why) when the model cannot be exported; the checkpoint and the
@@ -63,9 +75,8 @@ def export_model(model: nn.Module, data: DataSplits, path: Path, card: ModelCard
     """
     wrapped = RawInputModel(model, data).eval()
     assert data.source_spec is not None
+    # Only the example's shape matters to the export: scaled values serve as raw ones.
     example = convert_layout(data.test.x[:2], data.input_spec, data.source_spec).contiguous()
-    if data.standardization is not None:  # back to raw values (only shapes matter here)
-        example = example * data.standardization.std + data.standardization.mean
     batch = torch.export.Dim("batch", min=1)
     try:
         program = torch.export.export(wrapped, (example,), dynamic_shapes=({0: batch},))
@@ -73,6 +84,33 @@ def export_model(model: nn.Module, data: DataSplits, path: Path, card: ModelCard
     except Exception as exc:  # export support varies by layer; the checkpoint remains
         _log.warning("Could not export the best model with torch.export: %s", exc)
         return False
-    card = dataclasses.replace(card, input_shape=tuple(example.shape[1:]))
+    card = ModelCard(
+        program=path.name,
+        classes=data.class_names or tuple(str(i) for i in range(data.num_classes)),
+        input_layout=data.source_spec.kind.value,
+        input_shape=tuple(example.shape[1:]),
+        columns=data.feature_names,
+        data=data.name,
+        per_step=data.per_step,
+        preprocessing=_preprocessing(data),
+        torchsearch_version=__version__,
+        trial=trial,
+        architecture=dict(architecture or {}),
+        validation={k: float(v) for k, v in (validation or {}).items()},
+        test={k: float(v) for k, v in (test or {}).items()},
+    )
     write_atomically(card_path(path), card.write)
     return True
+
+
+def _preprocessing(data: DataSplits) -> str:
+    """What the program does to raw inputs before the network, in words."""
+    scaling = data.standardization
+    steps = []
+    if scaling is not None and scaling.mean.dim() == 0:
+        steps.append(f"divides by {float(scaling.std):g}")
+    elif scaling is not None:
+        steps.append("standardises each feature with the training mean and std")
+    if data.source_spec != data.input_spec:
+        steps.append(f"reshapes {data.source_spec} to {data.input_spec}")
+    return "; ".join(steps) or "none"

@@ -10,6 +10,7 @@ import torch
 from torch import Tensor
 
 from torchsearch.data import IMAGE_EXTENSIONS
+from torchsearch.data import is_image_file
 from torchsearch.data import read_images
 from torchsearch.data import read_table
 from torchsearch.predict._card import ModelCard
@@ -70,7 +71,7 @@ def _csv(path: Path, card: ModelCard) -> Inputs:
                 "(the features in training order, without the label)."
             )
         picked = list(range(wanted))
-    x = np.stack([table.numeric(c) for c in picked], axis=1)
+    x = table.numeric_columns(picked)
     return torch.from_numpy(x.astype(np.float32)), [str(i + 1) for i in range(len(x))]
 
 
@@ -96,11 +97,7 @@ def _images(folder: Path, card: ModelCard) -> Inputs:
         raise ModelFileError(
             f"this model takes {card.input_layout} inputs, not images; give an {_natural(card)}."
         )
-    files = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith(".")
-    )
+    files = sorted(p for p in folder.rglob("*") if is_image_file(p))
     if not files:
         raise ModelFileError(
             f"{folder} holds no images (names ending in {', '.join(IMAGE_EXTENSIONS)})."
