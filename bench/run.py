@@ -6,8 +6,8 @@ Runs each method of ``bench/methods.py`` on MNIST-1D and digits for each seed, m
 what a whole search costs over hand-written PyTorch (``bench/search_overhead.py``), then
 writes the tables (medians over seeds, ratios to torchsearch's coordinate descent), the
 accuracy-against-parameters front and the best-so-far plots (``bench/results/``) into
-``--output`` with the sections of ``bench/transfer.py``, ``bench/ensembles.py`` and
-``bench/parallel.py``, and every
+``--output`` with the sections of ``bench/transfer.py``, ``bench/ensembles.py``,
+``bench/parallel.py`` and ``bench/regression.py``, and every
 result as JSON beside the plots. ``--quick`` is the CI smoke check: a few trials of a
 few steps, short anchors, one seed.
 """
@@ -25,6 +25,7 @@ from pathlib import Path
 import ensembles
 import methods
 import parallel
+import regression
 import report
 import search_overhead
 import transfer
@@ -122,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-transfer", action="store_true", help="skip bench/transfer.py")
     parser.add_argument("--no-ensembles", action="store_true", help="skip bench/ensembles.py")
     parser.add_argument("--no-parallel", action="store_true", help="skip bench/parallel.py")
+    parser.add_argument("--no-regression", action="store_true", help="skip bench/regression.py")
     args = parser.parse_args(argv)
     budgets = QUICK if args.quick else FULL
     seeds = list(range(args.seeds if args.seeds is not None else (1 if args.quick else 3)))
@@ -152,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         sections[ensembles.SECTION] = ensembles.measure(args.quick, seeds)
     if not args.no_parallel:
         sections[parallel.SECTION] = parallel.measure(args.quick, seeds)
+    if not args.no_regression:
+        sections[regression.SECTION] = regression.measure(args.quick, seeds)
     sections["Not measured yet"] = pending(budgets)
     folder = args.plots or Path(__file__).resolve().parent / "results"
     figures = report.plots(results, folder.resolve())

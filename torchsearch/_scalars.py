@@ -11,6 +11,8 @@ from typing import Any
 
 from torchsearch._errors import ConfigError
 from torchsearch._schema import METRICS
+from torchsearch._schema import TASK_LOSSES
+from torchsearch._schema import TASK_METRICS
 from torchsearch._settings_check import check_settings
 
 __all__ = ["METRICS", "RunScalars", "get"]
@@ -20,8 +22,10 @@ __all__ = ["METRICS", "RunScalars", "get"]
 class RunScalars:
     """The single-valued settings of a run (the rest are groups read by their owners)."""
 
+    task: str
     metric: str
     direction: str
+    loss: str
     n_trials: int
     timeout_s: float | None
     max_parameters: int | None
@@ -41,14 +45,20 @@ class RunScalars:
                 and what is allowed.
         """
         check_settings(config)
-        metric = str(get(config, "objective", "metric"))
+        data = config.get("data")
+        task = str((data.get("task") if isinstance(data, Mapping) else None) or "classification")
+        objective = get(config, "objective")
+        metric = _for_task(task, "objective.metric", objective.get("metric"), TASK_METRICS)
+        loss = _for_task(task, "objective.loss", objective.get("loss"), TASK_LOSSES)
         space = get(config, "space")
         search = get(config, "search")
         timeout_s = search.get("timeout_s")
         max_parameters = space.get("max_parameters")
         return cls(
+            task=task,
             metric=metric,
-            direction=get(config, "objective", "direction") or METRICS[metric],
+            direction=objective.get("direction") or METRICS[metric],
+            loss=loss,
             n_trials=int(search.get("n_trials", 20)),
             timeout_s=None if timeout_s is None else float(timeout_s),
             max_parameters=None if max_parameters is None else int(max_parameters),
@@ -61,6 +71,25 @@ class RunScalars:
             ),
             parameter_scaled_training=bool(space.get("parameter_scaled_training", False)),
         )
+
+
+def _for_task(
+    task: str, key: str, value: str | None, allowed: Mapping[str, tuple[str, ...]]
+) -> str:
+    """``value`` (``None``: the task's default, the first allowed), if the task takes it.
+
+    Raises:
+        ConfigError: it belongs to the other task (accuracy for a regression...).
+    """
+    if value is None:
+        return allowed[task][0]
+    if value not in allowed.get(task, ()):
+        other = "regression" if task == "classification" else "classification"
+        raise ConfigError(
+            f"{key}={value} is for {other}, but data.task is {task}; choose one of "
+            f"{', '.join(allowed[task])}, or leave {key} out for {allowed[task][0]}."
+        )
+    return value
 
 
 def get(config: Mapping[str, Any], *keys: str) -> Any:

@@ -34,6 +34,7 @@ __all__ = [
     "ENSEMBLE_STRATEGIES",
     "INNER_SAMPLERS",
     "LOOPS",
+    "LOSSES",
     "METRICS",
     "OPTIMIZERS",
     "PARALLEL_MODES",
@@ -41,6 +42,9 @@ __all__ = [
     "PRUNERS",
     "SCHEMA_NAME",
     "STORAGES",
+    "TASKS",
+    "TASK_LOSSES",
+    "TASK_METRICS",
     "TRANSFER_MODES",
     "LearningSchema",
     "TorchSearchSchema",
@@ -50,8 +54,24 @@ __all__ = [
 SCHEMA_NAME = "torchsearch_schema"
 """The root schema's name in the ConfigStore (first in ``conf/config.yaml``'s defaults)."""
 
-METRICS = {"accuracy": "maximize", "loss": "minimize"}
+TASKS = ("classification", "regression")
+"""What a data set's target is: class labels, or a number to predict (``data.task``)."""
+METRICS = {
+    "accuracy": "maximize",
+    "loss": "minimize",
+    "rmse": "minimize",
+    "mae": "minimize",
+    "r2": "maximize",
+}
 """The metrics a search can optimise, with their natural direction."""
+TASK_METRICS = {
+    "classification": ("accuracy", "loss"),
+    "regression": ("rmse", "mae", "r2", "loss"),
+}
+"""The metrics each task scores; the first is its default."""
+LOSSES = ("cross_entropy", "mse", "mae", "huber")
+TASK_LOSSES = {"classification": ("cross_entropy",), "regression": ("mse", "mae", "huber")}
+"""The training losses each task takes; the first is its default."""
 DIRECTIONS = ("maximize", "minimize")
 OPTIMIZERS = ("momentum", "sgd", "adagrad", "adam", "rmsprop")
 """Model Search's optimizer names; ``momentum`` is SGD with momentum 0.9."""
@@ -118,8 +138,9 @@ def setting(
 class ObjectiveSchema:
     """``objective``: what the search optimises."""
 
-    metric: str = setting("accuracy", choices=tuple(METRICS))
+    metric: Optional[str] = setting(None, choices=tuple(METRICS), example="accuracy")
     direction: Optional[str] = setting(None, choices=DIRECTIONS)
+    loss: Optional[str] = setting(None, choices=LOSSES, example="mse")
 
 
 @dataclass
@@ -317,6 +338,7 @@ class CsvSchema(_SplitSchema):
     test_path: Optional[str] = None
     standardize: bool = True
     image_shape: Optional[List[int]] = setting(None, least=1)
+    task: str = setting("classification", choices=TASKS)
 
 
 @dataclass
@@ -335,6 +357,7 @@ class NpzSchema(_SplitSchema):
     lengths_test: Optional[str] = None
     standardize: bool = False
     image_shape: Optional[List[int]] = setting(None, least=1)
+    task: str = setting("classification", choices=TASKS)
 
 
 @dataclass
@@ -364,8 +387,16 @@ class RandomWalkSchema(_SplitSchema):
     per_step: bool = True
 
 
+@dataclass
+class DiabetesSchema(_SplitSchema):
+    """``data=diabetes`` (a regression set)."""
+
+    task: str = setting("regression", choices=("regression",))
+
+
 DATA_SCHEMAS: dict[str, type] = {
     "csv": CsvSchema,
+    "diabetes": DiabetesSchema,
     "digits": _SplitSchema,
     "images": ImagesSchema,
     "mnist1d": Mnist1dSchema,

@@ -66,6 +66,12 @@ def unknown_key(key: str, schema: type | None = None, *, data: str = "") -> Conf
         data: the chosen data set, whose schema holds the ``data.*`` keys.
     """
     parent, _, last = key.rpartition(".")
+    if key == "data.task" and data:
+        return ConfigError(
+            f"data={data} has class labels only, so data.task is not a setting of it; to "
+            "predict a number, use data=csv or data=npz with data.task=regression, or the "
+            "bundled regression set data=diabetes."
+        )
     if schema is None:
         schema = DATA_SCHEMAS.get(data) if parent == "data" else _schema_at(parent)
     where = f"data={data}" if parent == "data" and data else parent or "the root"

@@ -65,10 +65,11 @@ def quick_run(
         "--plots",
         str(folder / "results"),
         # Their own smoke checks run these sections (test_transfer_quick.py,
-        # test_ensembles_quick.py).
+        # test_ensembles_quick.py, test_parallel_quick.py, test_regression_quick.py).
         "--no-transfer",
         "--no-ensembles",
         "--no-parallel",
+        "--no-regression",
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     return done, output

@@ -29,6 +29,7 @@ from torchsearch.data import refresh_dataset_registry
 
 BUILTIN = {
     "csv": "torchsearch.data._csv:CsvProvider",
+    "diabetes": "torchsearch.data._diabetes:DiabetesProvider",
     "digits": "torchsearch.data._digits:DigitsProvider",
     "images": "torchsearch.data._images:ImageFolderProvider",
     "mnist1d": "torchsearch.data._mnist1d:Mnist1dProvider",
@@ -99,7 +100,7 @@ def test_unknown_name_lists_close_and_installed_names(builtins: str) -> None:
         create_provider("digit")
     message = str(info.value)
     assert "Unknown data set 'digit'. Did you mean digits?" in message
-    assert "csv, digits, images, mnist1d, npz" in message
+    assert "csv, diabetes, digits, images, mnist1d, npz" in message
 
 
 def test_unknown_setting_through_the_registry(builtins: str) -> None:

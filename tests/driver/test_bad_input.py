@@ -92,6 +92,16 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[list[str], type[TorchSearchError],
             ConfigError,
             "LSTM_128",
         ),
+        "regression target not a number": (
+            ["data=csv", f"data.path={words}", "data.label=b", "data.task=regression"],
+            DataError,
+            "the target 'x' (row 1, line 2 of words.csv), which is not a number",
+        ),
+        "regression distilled on probabilities": (
+            ["data=diabetes", "distill=cross_entropy"],
+            ConfigError,
+            "distill=cross_entropy compares class probabilities",
+        ),
     }
 
 
@@ -112,6 +122,8 @@ CASES = [
     "gpu without CUDA",
     "rnn_all without labels per step",
     "labels per step for rnn_last",
+    "regression target not a number",
+    "regression distilled on probabilities",
 ]
 
 
@@ -237,7 +249,13 @@ except SystemExit as exit:
     [
         ("search.n_trials=abc", "search.n_trials=abc is not an integer"),
         ("seed=-3", "seed must be at least 0, got -3"),
-        ("objective.metric=f1", "objective.metric='f1' is not one of accuracy, loss"),
+        ("objective.metric=f1", "objective.metric='f1' is not one of accuracy, loss, rmse"),
+        (
+            "data=diabetes objective.metric=accuracy",
+            "objective.metric=accuracy is for classification, but data.task is regression",
+        ),
+        ("objective.loss=huber", "objective.loss=huber is for regression"),
+        ("data.task=regression", "data=digits has class labels"),
         ("space.max_parameters=big", "space.max_parameters=big is not an integer or null"),
         ("space.max_parameters=2.5", "space.max_parameters=2.5 is not an integer or null"),
         ("data=csv", "data.path must be given: add data.path=... to the command"),

@@ -35,6 +35,7 @@ from torchsearch.driver._plan import make_plan
 
 DATA_BASES = {
     "digits": [],
+    "diabetes": ["data=diabetes"],
     "mnist1d": ["data=mnist1d"],
     "random_walk": ["data=random_walk"],
     "csv": ["data=csv", "data.path=train.csv"],

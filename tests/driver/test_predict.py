@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -52,12 +53,16 @@ import torch
 card = json.load(open(sys.argv[1]))
 program = torch.export.load(sys.argv[2]).module()
 x = torch.load(sys.argv[3])
-labels = [card["classes"][i] for i in program(x).argmax(dim=1).tolist()]
-print(json.dumps(labels))
+out = program(x)
+if card["task"] == "regression":  # numbers in the target's units
+    print(json.dumps(out.tolist()))
+else:
+    print(json.dumps([card["classes"][i] for i in out.argmax(dim=1).tolist()]))
 """
 
 
-def _plain_torch_labels(run_dir: Path, x: np.ndarray, tmp_path: Path) -> list[str]:
+def _plain_torch_labels(run_dir: Path, x: np.ndarray, tmp_path: Path) -> list[Any]:
+    """The labels (a regression model: the numbers) plain torch gives for ``x``."""
     import torch
 
     inputs = tmp_path / "inputs.pt"
@@ -243,3 +248,68 @@ def test_a_per_step_model_labels_every_step_of_an_npz(tmp_path: Path) -> None:
     assert rows.returncode == 0, rows.stderr
     table = list(csv.DictReader(rows.stdout.splitlines()))
     assert [r["label"].split(";") for r in table] == labels
+
+
+def test_a_regression_model_predicts_numbers_in_the_targets_units(tmp_path: Path) -> None:
+    """A search on a CSV of measured numbers (``data.task=regression``): the model file
+    takes the raw rows and gives the target in its own units, through torchsearch,
+    plain torch and the command, and its error on the rows it was tested on is the one
+    ``best.json`` reports."""
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, (400, 3)) * [1.0, 10.0, 100.0]  # unscaled columns
+    y = 300 + 40 * np.sin(x[:, 0]) + 2 * x[:, 1] - 0.1 * x[:, 2] + rng.normal(0, 1, 400)
+    table = tmp_path / "plants.csv"
+    with table.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["light", "water", "soil", "yield_g"])
+        writer.writerows(np.column_stack([x, y]).round(4).tolist())
+    run = tmp_path / "run"
+    result = run_cli(
+        run,
+        "data=csv",
+        f"data.path={table}",
+        "data.task=regression",
+        "trainer.max_epochs=30",
+        "search.n_trials=2",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "validation rmse" in result.stdout
+    best = json.loads((run / "best.json").read_text())
+    assert set(best["test"]) == {"loss", "rmse", "mae", "r2"}
+    assert best["test"]["r2"] > 0.9  # it learnt the target, not its mean
+    card = json.loads((run / "best_model.json").read_text())
+    assert card["task"] == "regression" and card["classes"] == []
+    assert card["target"]["mean"] == pytest.approx(y.mean(), rel=0.02)
+    predictor = torchsearch.load_model(run)
+    predicted = np.array(predictor.predict(x))
+    assert np.sqrt(np.mean((predicted - y) ** 2)) < 0.3 * y.std()  # raw in, grams out
+    assert np.allclose(_plain_torch_labels(run, x, tmp_path), predicted, atol=1e-3)
+    with pytest.raises(ModelFileError, match="regression"):
+        predictor.predict_proba(x)
+    out = tmp_path / "predictions.csv"
+    command = _predict_command(str(run), str(table), "-o", str(out))
+    assert command.returncode == 0, command.stderr
+    rows = _rows(out)
+    assert list(rows[0]) == ["input", "prediction"]
+    assert np.allclose([float(r["prediction"]) for r in rows], predicted, rtol=1e-5)
+
+
+def test_the_diabetes_model_reproduces_its_reported_test_error(tmp_path: Path) -> None:
+    """The bundled regression set end to end: the exported model's RMSE on the raw test
+    rows equals the test RMSE ``best.json`` reports (no unit or scaling slip between the
+    search's metrics and the model file)."""
+    from torchsearch.data import DiabetesProvider
+
+    run = tmp_path / "run"
+    result = run_cli(run, "data=diabetes", "trainer.max_epochs=20")
+    assert result.returncode == 0, result.stderr
+    best = json.loads((run / "best.json").read_text())
+    assert best["objective"] == "minimize validation rmse"
+    data = DiabetesProvider().load()
+    assert data.standardization is not None and data.target_scaling is not None
+    raw_x = data.test.x * data.standardization.std + data.standardization.mean
+    raw_y = data.test.y * data.target_scaling.std + data.target_scaling.mean
+    predicted = np.array(torchsearch.load_model(run).predict(raw_x.numpy()))
+    rmse = float(np.sqrt(np.mean((predicted - raw_y.numpy()) ** 2)))
+    assert rmse == pytest.approx(best["test"]["rmse"], rel=1e-4)
+    assert 30 < rmse < 80  # in the target's units (25-346), not standardised ones

@@ -90,7 +90,9 @@ def test_evaluate_weighs_examples_equally_and_restores_the_mode(val_split: Tenso
     ("split", "message"),
     [
         (Tensors(torch.zeros(4, 3), torch.zeros(5, dtype=torch.long)), "y must be int64"),
-        (Tensors(torch.zeros(4, 3), torch.zeros(4)), "y must be int64"),
+        (Tensors(torch.zeros(4, 3), torch.zeros(4, dtype=torch.float64)), "or float32 targets"),
+        (Tensors(torch.zeros(4, 3), torch.zeros(4, 2)), "float32 targets of shape N"),
+        (Tensors(torch.zeros(4, 3), torch.zeros(4)), r"one number per example \(N, 1\)"),
         (Tensors(torch.zeros(0, 3), torch.zeros(0, dtype=torch.long)), "non-empty x"),
         (
             Tensors(torch.zeros(4, 3, dtype=torch.long), torch.zeros(4, dtype=torch.long)),

@@ -10,6 +10,7 @@ the validation split only; the test split is for reporting the chosen model.
 name      natural spec            default split (train / validation / test)
 ========  ======================  ==========================================
 digits    image(1, 8, 8)          0.6 / 0.2 / 0.2, stratified, seed 0
+diabetes  flat(10), regression    0.6 / 0.2 / 0.2, random, seed 0
 mnist1d   flat(40)                3200 / 800 (0.2 of the 4000) / the 1000
 csv       flat(F)                 0.7 / 0.15 / 0.15, or the given files
 npz       by rank of ``x``        0.7 / 0.15 / 0.15, or the given arrays
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from torchsearch._plugins import PluginLoadWarning
 from torchsearch.data._csv import CsvProvider
+from torchsearch.data._diabetes import DiabetesProvider
 from torchsearch.data._digits import DigitsProvider
 from torchsearch.data._images import IMAGE_EXTENSIONS
 from torchsearch.data._images import ImageFolderProvider
@@ -57,6 +59,7 @@ __all__ = [
     "DataProvider",
     "DataSplits",
     "DatasetRegistry",
+    "DiabetesProvider",
     "DigitsProvider",
     "DuplicateDatasetError",
     "ImageFolderProvider",

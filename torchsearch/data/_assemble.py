@@ -23,6 +23,8 @@ from torchsearch.data._records import DataSplits
 from torchsearch.data._records import Split
 from torchsearch.data._records import Standardization
 from torchsearch.data._split import stratified_split
+from torchsearch.data._targets import read_targets
+from torchsearch.data._targets import target_scaling
 
 __all__ = ["RawPart", "assemble"]
 
@@ -62,6 +64,7 @@ def assemble(
     scale: float | None = None,
     image_shape: Sequence[int] | None = None,
     feature_names: Sequence[str] | None = None,
+    task: str = "classification",
 ) -> DataSplits:
     """Builds the splits of a data set.
 
@@ -81,6 +84,9 @@ def assemble(
             so that raw inputs stay raw and the exported model scales them itself.
         image_shape: the declared ``(C, H, W)`` of flat or sequence data.
         feature_names: names of the features, if known.
+        task: ``regression`` reads the labels as numeric targets (one per example),
+            carves the parts at random instead of by class and standardises the targets
+            with the training split's statistics.
 
     Returns:
         The splits in the natural layout.
@@ -88,6 +94,19 @@ def assemble(
     Raises:
         DataError: labels, class sizes or shapes make the data unusable.
     """
+    if task == "regression":
+        return _assemble_regression(
+            dataset,
+            spec,
+            pool,
+            validation=validation,
+            test=test,
+            fractions=(validation_fraction, test_fraction),
+            seed=seed,
+            standardize=standardize,
+            image_shape=image_shape,
+            feature_names=feature_names,
+        )
     encoded = class_names is None
     if class_names is None:
         valid = _valid_steps(pool)
@@ -104,18 +123,15 @@ def assemble(
     # Labels per step have no one class per sequence: those sequences are split at random
     # (seeded), as one stratum.
     per_step = y_pool.ndim == 2
-    indices = stratified_split(
-        np.zeros(len(y_pool), dtype=np.int64) if per_step else y_pool,
-        [f for _, f in carve],
+    parts = _carve(
+        pool,
+        y_pool,
+        carve,
         seed,
-        class_names=("sequences",) if per_step else class_names,
-        part_names=[name for name, _ in carve],
-        dataset=dataset,
-        source=pool.source,
+        dataset,
+        strata=None if per_step else (y_pool, class_names),
+        one_stratum="sequences",
     )
-    parts = {"train": _take(pool, y_pool, indices[0])}
-    for (name, _), index in zip(carve, indices[1:], strict=True):
-        parts[name] = _take(pool, y_pool, index)
     for name, given in (("validation", validation), ("test", test)):
         if given is not None:
             if encoded:
@@ -152,6 +168,81 @@ def assemble(
 _Arrays = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]
 
 
+def _assemble_regression(
+    dataset: str,
+    spec: TensorSpec,
+    pool: RawPart,
+    *,
+    validation: RawPart | None,
+    test: RawPart | None,
+    fractions: tuple[float, float],
+    seed: int,
+    standardize: bool,
+    image_shape: Sequence[int] | None,
+    feature_names: Sequence[str] | None,
+) -> DataSplits:
+    """:func:`assemble` for numeric targets: seeded random parts, standardised targets."""
+
+    def targets(part: RawPart) -> np.ndarray:
+        return read_targets(part.labels, dataset=dataset, source=part.source, locate=part.locate)
+
+    y_pool = targets(pool)
+    given = {"validation": validation, "test": test}
+    carve = [(name, f) for name, f in zip(given, fractions, strict=True) if given[name] is None]
+    parts = _carve(pool, y_pool, carve, seed, dataset, strata=None, one_stratum="examples")
+    for name, part in given.items():
+        if part is not None:
+            parts[name] = (part.x, targets(part), part.lengths)
+    scaling = _standardization(parts["train"][0]) if standardize else None
+    target = target_scaling(parts["train"][1])
+    mean, std = float(target.mean), float(target.std)
+    splits = {
+        name: _to_split(x, (y - mean) / std, lengths, scaling, y_scale=std)
+        for name, (x, y, lengths) in parts.items()
+    }
+    return DataSplits(
+        train=splits["train"],
+        validation=splits["validation"],
+        test=splits["test"],
+        input_spec=spec,
+        num_classes=0,
+        name=dataset,
+        image_shape=tuple(image_shape) if image_shape is not None else None,  # type: ignore[arg-type]
+        standardization=scaling,
+        feature_names=tuple(feature_names) if feature_names is not None else None,
+        target_scaling=target,
+    )
+
+
+def _carve(
+    pool: RawPart,
+    y: np.ndarray,
+    carve: Sequence[tuple[str, float]],
+    seed: int,
+    dataset: str,
+    *,
+    strata: tuple[np.ndarray, Sequence[str]] | None,
+    one_stratum: str,
+) -> dict[str, _Arrays]:
+    """The training part of ``pool`` and the ``(name, fraction)`` parts carved out of it,
+    seeded: stratified by ``strata`` (class indices and names), or at random (one stratum
+    called ``one_stratum`` in messages) when it is None."""
+    classes, names = strata if strata is not None else (np.zeros(len(y), np.int64), [one_stratum])
+    indices = stratified_split(
+        classes,
+        [f for _, f in carve],
+        seed,
+        class_names=names,
+        part_names=[name for name, _ in carve],
+        dataset=dataset,
+        source=pool.source,
+    )
+    parts = {"train": _take(pool, y, indices[0])}
+    for (name, _), index in zip(carve, indices[1:], strict=True):
+        parts[name] = _take(pool, y, index)
+    return parts
+
+
 def _valid_steps(part: RawPart) -> np.ndarray:
     """Which labels count: all of one label per example; of a label per step, the steps
     within each sequence's length (padding may hold anything)."""
@@ -183,14 +274,18 @@ def _standardization(x: np.ndarray) -> Standardization:
 
 
 def _to_split(
-    x: np.ndarray, y: np.ndarray, lengths: np.ndarray | None, scaling: Standardization | None
+    x: np.ndarray,
+    y: np.ndarray,
+    lengths: np.ndarray | None,
+    scaling: Standardization | None,
+    y_scale: float = 1.0,
 ) -> Split:
     tx = _tensor(x, np.float32)
     if scaling is not None:
         tx = scaling.apply(tx)
-    ty = _tensor(y, np.int64)
+    ty = _tensor(y, np.float32 if y.dtype.kind == "f" else np.int64)
     tl = None if lengths is None else _tensor(lengths, np.int64)
-    return Split(tx, ty, tl)
+    return Split(tx, ty, tl, y_scale)
 
 
 def _tensor(array: np.ndarray, dtype: type) -> torch.Tensor:

@@ -1,4 +1,4 @@
-"""The ``csv`` data set: a table of numeric features and one label column.
+"""The ``csv`` data set: a table of numeric features and one label (or target) column.
 
 Ported from Model Search's CSV provider (docs/model_search.md, "Data") with two changes:
 without a ``validation_path`` the original evaluated on the training file; here
@@ -25,6 +25,7 @@ from torchsearch.data._provider import check_fraction
 from torchsearch.data._provider import check_fractions
 from torchsearch.data._provider import check_image_shape
 from torchsearch.data._provider import check_seed
+from torchsearch.data._provider import check_task
 from torchsearch.data._records import DataSplits
 from torchsearch.data._table import Table
 from torchsearch.data._table import read_table
@@ -53,6 +54,8 @@ class CsvProvider(DataProvider):
         standardize: scale each feature by the training split's mean and std.
         image_shape: ``[C, H, W]`` when the features are pixels, so ``space=cnn`` can use
             them as images.
+        task: ``classification`` (the label column holds classes) or ``regression``
+            (it holds the number to predict; validation and test are carved at random).
 
     Raises:
         ConfigError: a setting has a bad value.
@@ -73,6 +76,7 @@ class CsvProvider(DataProvider):
         seed: int = 0,
         standardize: bool = True,
         image_shape: Sequence[int] | None = None,
+        task: str = "classification",
     ) -> None:
         self.path = path
         self.label = label
@@ -98,6 +102,7 @@ class CsvProvider(DataProvider):
         self.seed = check_seed("csv", seed)
         self.standardize = bool(standardize)
         self.image_shape = check_image_shape("csv", image_shape)
+        self.task = check_task("csv", task)
 
     def load(self) -> DataSplits:
         """Reads the file(s); the validation split is for selection, test for the report.
@@ -133,6 +138,7 @@ class CsvProvider(DataProvider):
             image_shape=self.image_shape,
             # Named only by a header (else the columns are "0", "1", ... by position).
             feature_names=[train.columns[c] for c in features] if train.has_header else None,
+            task=self.task,
         )
 
     def _read(self, path: Any, setting: str) -> Table:

@@ -62,9 +62,9 @@ def _check_not_continuous(
     if fractions.size:
         raise DataError(
             f"data={dataset}: the labels in {source} look continuous ({len(unique)} distinct "
-            f"numbers in {len(keys)} examples, e.g. {fractions[0]!r}); torchsearch searches "
-            "classifiers: choose a column of class labels (data.label=...), or bin this "
-            "target into classes first."
+            f"numbers in {len(keys)} examples, e.g. {fractions[0]!r}), a number to predict "
+            "rather than classes: set data.task=regression, or choose a column of class "
+            "labels (data.label=...)."
         )
 
 

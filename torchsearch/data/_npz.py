@@ -25,6 +25,7 @@ from torchsearch.data._files import readable_file
 from torchsearch.data._provider import DataProvider
 from torchsearch.data._provider import check_image_shape
 from torchsearch.data._provider import check_split_settings
+from torchsearch.data._provider import check_task
 from torchsearch.data._records import NOT_FINITE_FIX
 from torchsearch.data._records import DataSplits
 
@@ -55,6 +56,8 @@ class NpzProvider(DataProvider):
         seed: the seed of the carving.
         standardize: scale each input value by the training split's mean and std.
         image_shape: ``[C, H, W]`` when flat inputs are pixels.
+        task: ``classification`` (``y`` holds classes) or ``regression`` (``y`` holds the
+            number to predict, one per example).
     """
 
     name = "npz"
@@ -76,6 +79,7 @@ class NpzProvider(DataProvider):
         seed: int = 0,
         standardize: bool = False,
         image_shape: Sequence[int] | None = None,
+        task: str = "classification",
     ) -> None:
         self.path = path
         self.x, self.y, self.lengths = x, y, lengths
@@ -86,6 +90,7 @@ class NpzProvider(DataProvider):
         )
         self.standardize = bool(standardize)
         self.image_shape = check_image_shape("npz", image_shape)
+        self.task = check_task("npz", task)
 
     def load(self) -> DataSplits:
         """Reads the arrays; the validation split is for selection, test for the report.
@@ -118,6 +123,7 @@ class NpzProvider(DataProvider):
             seed=self.seed,
             standardize=self.standardize,
             image_shape=self.image_shape,
+            task=self.task,
         )
 
     def _part(

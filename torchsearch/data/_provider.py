@@ -18,6 +18,7 @@ from typing import Any
 from typing import ClassVar
 
 from torchsearch._errors import ConfigError
+from torchsearch._schema import TASKS
 from torchsearch.data._records import DataSplits
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "check_image_shape",
     "check_seed",
     "check_split_settings",
+    "check_task",
 ]
 
 
@@ -135,6 +137,19 @@ def check_split_settings(
     test = check_fraction(dataset, "test_fraction", test_fraction)
     check_fractions(dataset, validation, test)
     return validation, test, check_seed(dataset, seed)
+
+
+def check_task(dataset: str, value: Any) -> str:
+    """``value`` as a task: ``classification`` (class labels) or ``regression`` (numbers).
+
+    Raises:
+        ConfigError: it is neither.
+    """
+    if value not in TASKS:
+        raise ConfigError(
+            f"data={dataset}: task must be classification or regression, got {value!r}."
+        )
+    return str(value)
 
 
 def check_image_shape(dataset: str, value: Any) -> tuple[int, int, int] | None:

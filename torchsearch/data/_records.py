@@ -36,14 +36,18 @@ NOT_FINITE_FIX = "fill in or drop missing and infinite values (inputs must be fi
 class Split:
     """One part of a data set (train, validation or test) as tensors.
 
-    Inputs are converted to float32 and labels to int64 on construction when needed.
+    Inputs are converted to float32 on construction, integer labels to int64 and
+    floating-point targets (regression) to float32.
 
     Args:
         x: inputs, batch first, in the layout of the owning :attr:`DataSplits.input_spec`.
         y: class indices ``0..C-1``, shape ``(N,)``, or ``(N, T)`` for a label per step
-            of ``(N, T, F)`` sequences (``rnn_all``; steps past a length are ignored).
+            of ``(N, T, F)`` sequences (``rnn_all``; steps past a length are ignored);
+            for regression, standardised targets of shape ``(N,)``.
         lengths: valid steps of each sequence, shape ``(N,)``, or ``None`` when every
             step is valid (and for images and flat inputs).
+        y_scale: a regression target's standard deviation in its own units: errors are
+            reported in those units (``rmse``, ``mae``), not in standardised ones.
 
     Raises:
         DataError: ``x``, ``y`` and ``lengths`` disagree on the number of examples.
@@ -52,12 +56,19 @@ class Split:
     x: Tensor
     y: Tensor
     lengths: Tensor | None = None
+    y_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if self.x.dtype != torch.float32:
             object.__setattr__(self, "x", self.x.to(torch.float32))
-        if self.y.dtype != torch.int64:
-            object.__setattr__(self, "y", self.y.to(torch.int64))
+        target = torch.float32 if self.y.is_floating_point() else torch.int64
+        if self.y.dtype != target:
+            object.__setattr__(self, "y", self.y.to(target))
+        if self.y.is_floating_point() and self.y.ndim != 1:
+            raise DataError(
+                f"Regression targets must have shape (N,), one number per example, got "
+                f"{tuple(self.y.shape)}."
+            )
         per_step = self.y.ndim == 2 and self.x.ndim == 3 and self.y.shape == self.x.shape[:2]
         if self.y.ndim != 1 and not per_step:
             raise DataError(
@@ -100,7 +111,7 @@ class Split:
             return self
         keep = source.kind is InputKind.SEQUENCE and target.kind is InputKind.SEQUENCE
         lengths = self.lengths if keep else None
-        return Split(convert_layout(self.x, source, target), self.y, lengths)
+        return Split(convert_layout(self.x, source, target), self.y, lengths, self.y_scale)
 
 
 @dataclass(frozen=True)
@@ -136,7 +147,7 @@ class DataSplits:
         validation: the split the search compares candidates on.
         test: the held-out split for the final report.
         input_spec: the layout and per-example shape of every split's ``x``.
-        num_classes: ``C``; labels are ``0..C-1``.
+        num_classes: ``C``; labels are ``0..C-1``. 0 for regression.
         name: the data set's name as configured (``data=<name>``), for messages.
         class_names: the original label of each class index, if known.
         image_shape: the ``(C, H, W)`` the data declares, which lets flat vectors (and
@@ -144,6 +155,9 @@ class DataSplits:
         standardization: the feature scaling applied to every split, if any.
         feature_names: names of the source features (CSV columns), if any.
         source_spec: the provider's natural layout; defaults to ``input_spec``.
+        target_scaling: for regression, the training targets' mean and standard
+            deviation: the splits hold ``(y - mean) / std``, and an exported model turns
+            its outputs back into the target's units.
 
     Raises:
         DataError: the splits disagree with the spec or the labels with ``num_classes``.
@@ -160,6 +174,7 @@ class DataSplits:
     standardization: Standardization | None = None
     feature_names: tuple[str, ...] | None = None
     source_spec: TensorSpec | None = None
+    target_scaling: Standardization | None = None
 
     def __post_init__(self) -> None:
         if self.source_spec is None:
@@ -184,6 +199,16 @@ class DataSplits:
     def per_step(self) -> bool:
         """Whether the labels are one per step of each sequence (for ``rnn_all``)."""
         return self.train.per_step
+
+    @property
+    def task(self) -> str:
+        """``regression`` when the targets are numbers, else ``classification``."""
+        return "regression" if self.train.y.is_floating_point() else "classification"
+
+    @property
+    def num_outputs(self) -> int:
+        """A model's outputs per prediction: a logit per class, or one number."""
+        return 1 if self.task == "regression" else self.num_classes
 
     def to_kind(self, kind: InputKind | str) -> DataSplits:
         """The whole data set in the layout ``kind`` (see ``plan_conversion`` for the rules).
@@ -236,9 +261,10 @@ class DataSplits:
         return convert_layout(x, self.source_spec, self.input_spec)
 
     def summary(self) -> str:
-        """One line: name, spec, classes and split sizes."""
+        """One line: name, spec, classes (or a numeric target) and split sizes."""
+        target = "a numeric target" if self.task == "regression" else f"{self.num_classes} classes"
         return (
-            f"data={self.name}: {describe_spec(self.input_spec)}, {self.num_classes} classes, "
+            f"data={self.name}: {describe_spec(self.input_spec)}, {target}, "
             f"{len(self.train)} train / {len(self.validation)} validation / "
             f"{len(self.test)} test examples"
         )
@@ -260,6 +286,13 @@ class DataSplits:
             )
 
     def _check_classes(self) -> None:
+        if self.task == "regression":
+            if self.target_scaling is None:
+                raise DataError(
+                    f"data={self.name} has numeric targets but no target_scaling; give the "
+                    "training targets' mean and standard deviation."
+                )
+            return
         if self.num_classes < 2:
             raise DataError(
                 f"data={self.name} has {self.num_classes} class(es); classification needs at "
@@ -296,6 +329,20 @@ class DataSplits:
                 f"data={self.name}: the {split_name} inputs have a NaN or infinite value at "
                 f"example {bad}; {NOT_FINITE_FIX}"
             )
+        if split.y.is_floating_point() != self.train.y.is_floating_point():
+            raise DataError(
+                f"data={self.name}: the {split_name} targets are "
+                f"{'numbers' if split.y.is_floating_point() else 'class indices'}, the "
+                "train split's not; give every split the same kind of targets."
+            )
+        if split.y.is_floating_point():
+            if not bool(torch.isfinite(split.y).all()):
+                bad = int((~torch.isfinite(split.y)).nonzero()[0])
+                raise DataError(
+                    f"data={self.name}: the {split_name} targets have a NaN or infinite "
+                    f"value at example {bad}; fill in or drop the examples without a target."
+                )
+            return
         low, high = int(split.y.min()), int(split.y.max())
         if low < 0 or high >= self.num_classes:
             raise DataError(

@@ -61,6 +61,7 @@ from torchsearch.space import CandidateModel
 from torchsearch.train import DistillationLoss
 from torchsearch.train import FitResult
 from torchsearch.train import Hyperparameters
+from torchsearch.train import LabelLoss
 from torchsearch.train import TrainingLoss
 from torchsearch.train import TrainSettings
 from torchsearch.train import evaluate
@@ -341,7 +342,7 @@ class TrialLoop:
 
     def _assemble(
         self, tower: CandidateModel | None, recipe: TrialRecipe, record: RecordWriter
-    ) -> tuple[nn.Module, TrainingLoss | None]:
+    ) -> tuple[nn.Module, TrainingLoss]:
         """The model to train around ``tower`` and its loss: the tower warm-started, in an
         ensemble with frozen members, or taught by a teacher, as ``recipe`` says.
 
@@ -349,26 +350,31 @@ class TrialLoop:
             CheckpointError: a member's, the teacher's or the warm start's weights are
                 missing: this trial fails with that reason, the search goes on.
         """
+        label = LabelLoss(self.plan.loss)
         if not (recipe.ensemble or recipe.teacher or recipe.warm_start is not None):
             assert tower is not None
-            return tower, None
+            return tower, label
         models = self._models()
         model: nn.Module | None = tower
-        loss: TrainingLoss | None = None
+        loss: TrainingLoss = label
         if tower is not None and recipe.warm_start is not None:
             tower.load_state_dict(models.tower(recipe.warm_start).state_dict())
         if recipe.ensemble is not None:
             record.ensemble(recipe.ensemble)
             members = [models.tower(n) for n in recipe.ensemble.members]
-            classes = self.plan.data.num_classes
-            model = EnsembleModel(members, tower, recipe.ensemble.combiner, classes)
+            outputs = self.plan.data.num_outputs
+            model = EnsembleModel(members, tower, recipe.ensemble.combiner, outputs)
             own_loss = recipe.ensemble.strategy == EnsembleStrategy.ADAPTIVE.value
-            loss = EnsembleLoss(own_loss=own_loss)
+            loss = EnsembleLoss(own_loss=own_loss, kind=self.plan.loss)
         if recipe.teacher is not None:
             teacher = recipe.teacher
             record.teacher(teacher)
             loss = DistillationLoss(
-                models.model(teacher.trial), teacher.kind, teacher.temperature, teacher.weight
+                models.model(teacher.trial),
+                teacher.kind,
+                teacher.temperature,
+                teacher.weight,
+                label_kind=self.plan.loss,
             )
         assert model is not None
         return model, loss

@@ -41,6 +41,7 @@ from torchsearch.space import CandidateModel
 from torchsearch.space import ProblemType
 from torchsearch.space import build_model
 from torchsearch.space import fix_architecture_order
+from torchsearch.train import REGRESSION_DISTILLATION
 from torchsearch.train import TrainSettings
 from torchsearch.train import resolve_device
 from torchsearch.trials import CompletedTrial
@@ -79,12 +80,13 @@ class RunPlan:
     exploit: ExploitSettings
     metric: str
     direction: str
+    loss: str
     seed: int
     config: dict[str, Any]
 
     def build(self, architecture: Architecture) -> CandidateModel:
         """A fresh model of ``architecture`` for this run's data."""
-        return build_model(architecture, self.data.input_spec, self.data.num_classes, self.problem)
+        return build_model(architecture, self.data.input_spec, self.data.num_outputs, self.problem)
 
     def count_parameters(self, architecture: Architecture) -> int:
         """The parameters of a model of ``architecture``, counted on PyTorch's meta
@@ -104,7 +106,7 @@ class RunPlan:
             trials,
             self.build,
             lambda artifact_id: load_state(artifacts, artifact_id),
-            self.data.num_classes,
+            self.data.num_outputs,
         )
 
 
@@ -171,6 +173,8 @@ def make_plan(cfg: DictConfig) -> RunPlan:
             f"(space {space.get('name')} predicts one per example); choose space=rnn_all"
             + (", or data.per_step=false." if data.name == "random_walk" else ".")
         )
+    exploit = ExploitSettings.from_config(config)
+    _check_task(data, scalars.task, exploit)
     if blocks and not any(registry.prototype(b).accepts(data.input_spec) for b in blocks):
         raise ConfigError(
             f"No block of space.blocks takes {data.name}'s {data.input_spec} inputs (space "
@@ -194,12 +198,34 @@ def make_plan(cfg: DictConfig) -> RunPlan:
         pruning=pruning,
         storage=StorageSettings.from_config(get(config, "storage")),
         transfer=TransferSettings.from_config(config.get("transfer") or {}),
-        exploit=ExploitSettings.from_config(config),
+        exploit=exploit,
         metric=scalars.metric,
         direction=scalars.direction,
+        loss=scalars.loss,
         seed=scalars.seed,
         config=redact_values(config),  # what the study and best.json may keep
     )
+
+
+def _check_task(data: DataSplits, task: str, exploit: ExploitSettings) -> None:
+    """Checks that the data gives the targets ``data.task`` says, and that distillation
+    compares what a regression model outputs (numbers, not class probabilities).
+
+    Raises:
+        ConfigError: they disagree.
+    """
+    if data.task != task:
+        given = "numeric targets" if data.task == "regression" else "class labels"
+        raise ConfigError(
+            f"data={data.name} gives {given}, but data.task is {task}; set data.task={data.task}."
+        )
+    kind = exploit.distill.kind.value
+    if task == "regression" and kind != "none" and kind not in REGRESSION_DISTILLATION:
+        raise ConfigError(
+            f"distill={kind} compares class probabilities, which a regression model does "
+            f"not give; choose distill={' or distill='.join(REGRESSION_DISTILLATION)}, or "
+            "distill=none."
+        )
 
 
 def _trains_on_gpu(trainer: Mapping[str, Any]) -> bool:

@@ -71,8 +71,8 @@ def report_best(
     path = write_best(best, run_dir / "best.json")
     print(
         f"Best: trial {best.trial}, {best.parameters:,} parameters, validation "
-        f"{plan.metric} {best_trial.value:.4f}, test accuracy {best.test['accuracy']:.4f}. "
-        f"Written to {path}"
+        f"{plan.metric} {best_trial.value:.4f}, test {plan.metric} "
+        f"{best.test[plan.metric]:.4f}. Written to {path}"
     )
     return best
 

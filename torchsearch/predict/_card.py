@@ -30,7 +30,7 @@ class ModelCard:
 
     Args:
         program: the ``torch.export`` program's file name, beside the card.
-        classes: the label each output index stands for.
+        classes: the label each output index stands for (none for regression).
         input_layout: ``flat``, ``image`` or ``sequence``: the raw input's layout.
         input_shape: one raw example's shape (``null`` for a sequence's any length).
         columns: the input columns by name, in order (a CSV with a header), else null.
@@ -38,7 +38,10 @@ class ModelCard:
         per_step: the model labels every step of a sequence.
         preprocessing: what the program does to raw inputs before the network.
         torchsearch_version: the version that wrote it.
-        task: ``classification``.
+        task: ``classification``, or ``regression`` (the program gives one number per
+            input, in the target's units).
+        target: a regression target's training ``mean`` and ``std``, which the program
+            applies to the network's output; null for classification.
         trial: the trial the model comes from.
         architecture: its towers and hyperparameters.
         validation: its validation metrics.
@@ -56,6 +59,7 @@ class ModelCard:
     preprocessing: str
     torchsearch_version: str
     task: str = "classification"
+    target: Mapping[str, float] | None = None
     trial: int | None = None
     architecture: Mapping[str, Any] = field(default_factory=dict)
     validation: Mapping[str, float] = field(default_factory=dict)

@@ -28,7 +28,9 @@ _log = logging.getLogger("torchsearch")
 class RawInputModel(nn.Module):
     """A model behind the preprocessing its data had: raw inputs in the data set's own
     layout (CSV columns, image pixels, sequence steps), standardised or scaled with the
-    training statistics, changed to the layout the model takes, then the model's logits.
+    training statistics, changed to the layout the model takes, then the model's logits;
+    for regression, its one output per example turned back into the target's units
+    (``N`` numbers).
 
     Args:
         model: the trained network.
@@ -45,13 +47,20 @@ class RawInputModel(nn.Module):
         self.scaled = scaling is not None
         self.register_buffer("mean", scaling.mean.clone() if scaling else torch.zeros(()))
         self.register_buffer("std", scaling.std.clone() if scaling else torch.ones(()))
+        target = data.target_scaling
+        self.regression = target is not None
+        self.register_buffer("y_mean", target.mean.clone() if target else torch.zeros(()))
+        self.register_buffer("y_std", target.std.clone() if target else torch.ones(()))
 
     def forward(self, x: Tensor) -> Tensor:
-        """Logits for a batch of raw inputs."""
+        """Logits (or, for regression, predictions) for a batch of raw inputs."""
         x = x.to(self.mean.dtype)
         if self.scaled:
             x = (x - self.mean) / self.std
-        return self.model(convert_layout(x, self.source, self.target))
+        out = self.model(convert_layout(x, self.source, self.target))
+        if self.regression:
+            return out[..., 0] * self.y_std + self.y_mean
+        return out
 
 
 def export_model(
@@ -87,6 +96,8 @@ def export_model(
     card = ModelCard(
         program=path.name,
         classes=data.class_names or tuple(str(i) for i in range(data.num_classes)),
+        task=data.task,
+        target=_target(data),
         input_layout=data.source_spec.kind.value,
         input_shape=tuple(example.shape[1:]),
         columns=data.feature_names,
@@ -101,6 +112,15 @@ def export_model(
     )
     write_atomically(card_path(path), card.write)
     return True
+
+
+def _target(data: DataSplits) -> dict[str, float] | None:
+    """A regression target's training mean and standard deviation, which the program
+    applies to its outputs; ``None`` for classes."""
+    target = data.target_scaling
+    if target is None:
+        return None
+    return {"mean": float(target.mean), "std": float(target.std)}
 
 
 def _preprocessing(data: DataSplits) -> str:

@@ -24,7 +24,8 @@ BATCH = 1024
 
 class Predictor:
     """A searched model on raw inputs: labels (:meth:`predict`) or class probabilities
-    (:meth:`predict_proba`), as the data set's own class names.
+    (:meth:`predict_proba`), as the data set's own class names; for a regression model,
+    numbers in the target's units (:meth:`predict`).
 
     Args:
         program: the exported program's module (raw inputs in, logits out).
@@ -40,8 +41,14 @@ class Predictor:
         """The label of each probability column."""
         return self.card.classes
 
+    @property
+    def regression(self) -> bool:
+        """Whether the model predicts a number rather than a class."""
+        return self.card.task == "regression"
+
     def logits(self, x: Tensor | np.ndarray | Sequence[Sequence[float]]) -> Tensor:
-        """The model's logits for a batch of raw inputs ``(N, *input_shape)``.
+        """The program's outputs for a batch of raw inputs ``(N, *input_shape)``: the
+        logits, or a regression model's ``N`` predictions.
 
         Raises:
             ModelFileError: the inputs' shape is not the model's.
@@ -52,12 +59,22 @@ class Predictor:
             return torch.cat([self.program(part) for part in batch.split(BATCH)])
 
     def predict_proba(self, x: Tensor | np.ndarray | Sequence[Sequence[float]]) -> Tensor:
-        """Class probabilities, ``(N, classes)`` (``(N, T, classes)`` per step)."""
+        """Class probabilities, ``(N, classes)`` (``(N, T, classes)`` per step).
+
+        Raises:
+            ModelFileError: a regression model has no classes.
+        """
+        if self.regression:
+            raise ModelFileError(
+                "this model predicts a number (regression), not classes; use predict()."
+            )
         return torch.softmax(self.logits(x), dim=-1)
 
     def predict(self, x: Tensor | np.ndarray | Sequence[Sequence[float]]) -> list[Any]:
         """The most probable label of each input: a label, or a list of one per step for a
-        model that labels every step (``card.per_step``)."""
+        model that labels every step (``card.per_step``); a regression model's number."""
+        if self.regression:
+            return [float(v) for v in self.logits(x).tolist()]
         best = self.logits(x).argmax(dim=-1)
         if best.dim() == 1:
             return [self.classes[i] for i in best.tolist()]

@@ -19,14 +19,17 @@ from torchsearch.train._fit import FitResult
 from torchsearch.train._fit import evaluate
 from torchsearch.train._fit import fit
 from torchsearch.train._losses import DISTILLATION_KINDS
+from torchsearch.train._losses import REGRESSION_DISTILLATION
 from torchsearch.train._losses import DistillationLoss
 from torchsearch.train._losses import LabelLoss
 from torchsearch.train._losses import TrainingLoss
 from torchsearch.train._losses import distillation_loss
 from torchsearch.train._losses import distillation_loss_from_targets
 from torchsearch.train._losses import teacher_targets
+from torchsearch.train._objective import REGRESSION_LOSSES
 from torchsearch.train._objective import cross_entropy
 from torchsearch.train._objective import l2_penalty
+from torchsearch.train._objective import label_loss
 from torchsearch.train._optim import build_optimizer
 from torchsearch.train._optim import global_step_increment
 from torchsearch.train._optim import learning_rate_factor
@@ -40,6 +43,8 @@ __all__ = [
     "DISTILLATION_KINDS",
     "EXPONENTIAL_DECAY_TIMES",
     "OPTIMIZERS",
+    "REGRESSION_DISTILLATION",
+    "REGRESSION_LOSSES",
     "Batch",
     "Batches",
     "CandidateSystem",
@@ -59,6 +64,7 @@ __all__ = [
     "fit",
     "global_step_increment",
     "l2_penalty",
+    "label_loss",
     "learning_rate_factor",
     "make_trainer",
     "resolve_device",

@@ -26,7 +26,9 @@ class Split(Protocol):
 
     Attributes:
         x: the inputs, float32, examples first.
-        y: int64 class indices, shape ``N`` or, for a label per step, ``N, T``.
+        y: int64 class indices, shape ``N`` or, for a label per step, ``N, T``; or
+            float32 targets of shape ``N`` (regression; a ``y_scale`` attribute, when
+            there is one, gives the target's units per unit of ``y`` for the metrics).
         lengths: the number of valid steps of each sequence (int64, shape ``N``), or None.
     """
 
@@ -56,10 +58,12 @@ def check_split(name: str, split: Split) -> None:
         )
     if not x.is_floating_point():
         raise DataError(f"The {name} split's x must be floating point, got {x.dtype}.")
-    if y.dtype != torch.int64 or y.ndim not in (1, 2) or len(y) != len(x):
+    regression = y.dtype == torch.float32 and y.ndim == 1
+    if (not regression and (y.dtype != torch.int64 or y.ndim not in (1, 2))) or len(y) != len(x):
         raise DataError(
-            f"The {name} split's y must be int64 class indices of shape N or N, T with "
-            f"N = {len(x)}, got {y.dtype} of shape {tuple(y.shape)}."
+            f"The {name} split's y must be int64 class indices of shape N or N, T, or "
+            f"float32 targets of shape N, with N = {len(x)}, got {y.dtype} of shape "
+            f"{tuple(y.shape)}."
         )
     if lengths is not None and (lengths.dtype != torch.int64 or lengths.shape != (len(x),)):
         raise DataError(

@@ -31,6 +31,8 @@ from torchsearch.train._loop import run_lean
 from torchsearch.train._loop import run_lightning
 from torchsearch.train._losses import TrainingLoss
 from torchsearch.train._objective import loss_and_correct
+from torchsearch.train._objective import regression_metrics
+from torchsearch.train._objective import regression_sums
 from torchsearch.train._optim import global_step_increment
 from torchsearch.train._settings import TrainSettings
 from torchsearch.train._system import CandidateSystem
@@ -164,7 +166,10 @@ def fit(
 
 @torch.inference_mode()
 def evaluate(model: nn.Module, split: Split, batch_size: int = 1024) -> dict[str, float]:
-    """The mean cross-entropy (``loss``) and ``accuracy`` of ``model`` on ``split``.
+    """The mean cross-entropy (``loss``) and ``accuracy`` of ``model`` on ``split``; for
+    float targets (regression), ``loss`` (the mean squared error in standardised units),
+    ``rmse``, ``mae`` (in the target's units: ``split.y_scale``, when it has one, is the
+    target's standard deviation) and ``r2``.
 
     Every example (every valid step, for a label per step) weighs the same. The model is
     evaluated in eval mode on the device it is on, and its mode restored afterwards.
@@ -176,7 +181,8 @@ def evaluate(model: nn.Module, split: Split, batch_size: int = 1024) -> dict[str
     device = _device_of(model)
     was_training = model.training
     model.eval()
-    totals = torch.zeros(3, dtype=torch.float64, device=device)
+    regression = split.y.is_floating_point()
+    totals = torch.zeros(5 if regression else 3, dtype=torch.float64, device=device)
     for start in range(0, len(split.x), batch_size):
         x, y = split.x[start : start + batch_size], split.y[start : start + batch_size]
         x, y = x.to(device), y.to(device)
@@ -184,8 +190,13 @@ def evaluate(model: nn.Module, split: Split, batch_size: int = 1024) -> dict[str
         if split.lengths is not None:
             lengths = split.lengths[start : start + batch_size].to(device)
         logits = model(x) if lengths is None else model(x, lengths)
-        totals += torch.stack(loss_and_correct(logits, y, lengths)).to(totals.dtype)
+        if regression:
+            totals += regression_sums(logits.to(totals.dtype), y.to(totals.dtype))
+        else:
+            totals += torch.stack(loss_and_correct(logits, y, lengths)).to(totals.dtype)
     model.train(was_training)
+    if regression:
+        return regression_metrics(totals.tolist(), getattr(split, "y_scale", 1.0))
     loss, correct, count = totals.tolist()
     return {"loss": loss / count, "accuracy": correct / count}
 

@@ -32,10 +32,11 @@ from torchsearch._errors import DataError
 from torchsearch.train._data import Batch
 from torchsearch.train._objective import IGNORE
 from torchsearch.train._objective import _flat_steps
-from torchsearch.train._objective import cross_entropy
+from torchsearch.train._objective import label_loss
 
 __all__ = [
     "DISTILLATION_KINDS",
+    "REGRESSION_DISTILLATION",
     "DistillationLoss",
     "LabelLoss",
     "TrainingLoss",
@@ -46,6 +47,9 @@ __all__ = [
 
 DISTILLATION_KINDS = ("mse_logits", "mse_softmax", "cross_entropy", "adaptively_balance")
 """The ``kind`` values of :class:`DistillationLoss`, Model Search's distillation types."""
+REGRESSION_DISTILLATION = ("mse_logits", "adaptively_balance")
+"""The kinds that distil a numeric target: the student's output towards the teacher's
+(plus the label loss for ``adaptively_balance``)."""
 
 
 class TrainingLoss(abc.ABC):
@@ -70,20 +74,28 @@ class TrainingLoss(abc.ABC):
 
 
 class LabelLoss(TrainingLoss):
-    """Cross-entropy of the candidate's logits on the labels, Model Search's default.
+    """Cross-entropy of the candidate's logits on the labels, Model Search's default; for
+    float targets (regression), the ``kind`` of regression loss.
 
     Logits ``N, T, C`` (a label per step) are scored on the valid steps only, as
     :func:`~torchsearch.train.cross_entropy` does.
+
+    Args:
+        kind: ``mse`` (the default), ``mae`` or ``huber`` for float targets; ignored
+            for class labels.
     """
+
+    def __init__(self, kind: str | None = None) -> None:
+        self.kind = kind
 
     def __call__(self, model: nn.Module, batch: Batch) -> torch.Tensor:
         x, y, lengths = batch
         if lengths is None:
-            return cross_entropy(model(x), y)
-        return cross_entropy(model(x, lengths), y, lengths)
+            return label_loss(model(x), y, kind=self.kind)
+        return label_loss(model(x, lengths), y, lengths, self.kind)
 
     def __repr__(self) -> str:
-        return "LabelLoss()"
+        return f"LabelLoss(kind={self.kind!r})" if self.kind else "LabelLoss()"
 
 
 class DistillationLoss(TrainingLoss):
@@ -109,13 +121,19 @@ class DistillationLoss(TrainingLoss):
     """
 
     def __init__(
-        self, teacher: nn.Module, kind: str, temperature: float = 1.0, weight: float = 1.0
+        self,
+        teacher: nn.Module,
+        kind: str,
+        temperature: float = 1.0,
+        weight: float = 1.0,
+        label_kind: str | None = None,
     ) -> None:
         _check(kind, temperature, weight)
         self.teacher = teacher.eval()
         self.kind = kind
         self.temperature = temperature
         self.weight = weight
+        self.label_kind = label_kind
 
     def __call__(self, model: nn.Module, batch: Batch) -> torch.Tensor:
         x, y, lengths = batch
@@ -123,9 +141,28 @@ class DistillationLoss(TrainingLoss):
             self.teacher.eval()
         with torch.no_grad():  # not inference_mode: its tensors cannot be saved for backward
             teacher = self.teacher(x) if lengths is None else self.teacher(x, lengths)
-            targets = teacher_targets(teacher, self.kind, self.temperature)
+            if not y.is_floating_point():
+                targets = teacher_targets(teacher, self.kind, self.temperature)
         student = model(x) if lengths is None else model(x, lengths)
+        if y.is_floating_point():
+            return self._regression(student, teacher, y)
         return distillation_loss_from_targets(student, targets, self.kind, self.weight, y, lengths)
+
+    def _regression(
+        self, student: torch.Tensor, teacher: torch.Tensor, y: torch.Tensor
+    ) -> torch.Tensor:
+        """A numeric target's distillation: ``weight`` times the squared distance to the
+        teacher's outputs, plus the label loss for ``adaptively_balance``. The kinds that
+        compare class probabilities have no meaning here (the plan refuses them)."""
+        if self.kind not in REGRESSION_DISTILLATION:
+            raise ConfigError(
+                f"distill.kind={self.kind} compares class probabilities; a regression "
+                f"student learns with {' or '.join(REGRESSION_DISTILLATION)}."
+            )
+        loss = F.mse_loss(student, teacher) * self.weight
+        if self.kind == "adaptively_balance":
+            loss = loss + label_loss(student, y, kind=self.label_kind)
+        return loss
 
     def to(self, device: torch.device) -> DistillationLoss:
         """Moves the teacher to ``device``; returns self."""
