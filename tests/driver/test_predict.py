@@ -22,6 +22,7 @@ from sklearn.datasets import load_digits
 import torchsearch
 from torchsearch import ModelFileError
 from torchsearch.predict._command import main as predict_main
+from torchsearch.predict._inputs import read_inputs
 
 TORCH_AND_ITS_REQUIREMENTS = (
     "torch",
@@ -190,6 +191,11 @@ def test_an_image_model_predicts_on_a_folder(tmp_path: Path) -> None:
     assert len(rows) == 100
     right = [r["label"] == Path(r["input"]).parent.name for r in rows]
     assert np.mean(right) > 0.9
+    # Plain torch on the pixels as decoded and resized for the model: the same labels.
+    predictor = torchsearch.load_model(run)
+    pixels, names = read_inputs(tmp_path / "photos", predictor.card)
+    assert names == [r["input"] for r in rows]
+    assert _plain_torch_labels(run, np.asarray(pixels), tmp_path) == [r["label"] for r in rows]
 
 
 def test_bad_predictions_are_one_line(
