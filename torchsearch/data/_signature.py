@@ -41,8 +41,9 @@ def data_signature(settings: Mapping[str, Any], data: DataSplits) -> dict[str, A
         for key, value in sorted(settings.items())
         if key in ("label", "x", "y", "lengths", "channels", "image_size", "image_shape")
     }
+    target = "a numeric target" if data.task == "regression" else f"{data.num_classes} classes"
     return {
-        "data_layout": f"{describe_spec(data.source_spec)}, {data.num_classes} classes",
+        "data_layout": f"{describe_spec(data.source_spec)}, {target}",
         "data_files": files,
         "data_columns": chosen,
     }
