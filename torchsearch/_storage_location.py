@@ -16,7 +16,14 @@ from torchsearch._errors import ConfigError
 from torchsearch._names import check_study_name
 from torchsearch._secrets import STORAGE_URL_VARIABLE
 
-__all__ = ["SQLITE_PREFIX", "StorageSettings", "database_url", "journal_path", "sqlite_path"]
+__all__ = [
+    "SQLITE_PREFIX",
+    "StorageSettings",
+    "database_reason",
+    "database_url",
+    "journal_path",
+    "sqlite_path",
+]
 
 SQLITE_PREFIX = "sqlite:///"
 """How an SQLite URL begins; a fourth slash starts an absolute path."""
@@ -77,3 +84,10 @@ def sqlite_path(url: str) -> Path | None:
 def journal_path(settings: StorageSettings, run_dir: Path) -> Path:
     """The journal file of ``storage=journal``: ``storage.url``, or one in the run folder."""
     return (Path(settings.url) if settings.url else run_dir / "trials.journal").resolve()
+
+
+def database_reason(exc: BaseException) -> str:
+    """The first line of what the database (or its driver) said, under SQLAlchemy's and
+    Optuna's wrapping."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

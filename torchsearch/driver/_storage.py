@@ -21,6 +21,7 @@ from torchsearch._errors import StorageError
 from torchsearch._errors import StorageLostError
 from torchsearch._secrets import redact
 from torchsearch._storage_location import StorageSettings
+from torchsearch._storage_location import database_reason
 from torchsearch._storage_location import database_url
 from torchsearch._storage_location import journal_path
 from torchsearch._storage_location import sqlite_path
@@ -75,7 +76,7 @@ def open_storage(settings: StorageSettings, run_dir: Path) -> optuna.storages.Ba
                 time.sleep(0.2 * (attempt + 1))
                 continue
             raise StorageError(
-                f"Cannot open the trial database {redact(url)}: {_reason(exc)}. Check "
+                f"Cannot open the trial database {redact(url)}: {database_reason(exc)}. Check "
                 "storage.url (and that the database server runs and accepts this user)."
             ) from exc
     raise AssertionError("unreachable")
@@ -111,7 +112,7 @@ def storage_lost(
     while isinstance(cause.__cause__ or cause.__context__, DATABASE_ERRORS):
         cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
     where = redact(settings.url or str(run_dir / "trials.db"))
-    reason = _reason(cause)
+    reason = database_reason(cause)
     back = "it is writable" if "readonly" in reason.replace("-", "") else "the database is back"
     return StorageLostError(
         f"Lost the trial database {where}: {reason}. Finished trials are kept; rerun the "
@@ -177,8 +178,3 @@ def _connect_sqlite(path: str) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     return connection
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
