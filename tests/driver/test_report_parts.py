@@ -16,6 +16,8 @@ from torchsearch.report import leaderboard_table
 from torchsearch.report._study import pareto_front
 from torchsearch.report._study import running_best
 from torchsearch.report._table import render_plain
+from torchsearch.report._tree import Edge
+from torchsearch.report._tree import tree_layout
 
 TOWER = "FIXED_OUTPUT_FULLY_CONNECTED_128 > FULLY_CONNECTED_RESIDUAL_CONCAT_BATCHNORM"
 
@@ -100,3 +102,26 @@ def test_report_words_become_report_overrides() -> None:
         "report.out=x",
         "storage.study=s",
     ]
+
+
+def test_the_tree_is_drawn_parent_above_child_and_ensembles_under_their_last_member() -> None:
+    rows = [row(n, 0.5, 10) for n in range(5)]
+    edges = [
+        Edge(0, 1, "parent"),
+        Edge(0, 2, "parent"),
+        Edge(1, 3, "member"),
+        Edge(2, 3, "member"),
+        Edge(3, 4, "teacher"),
+        Edge(1, 4, "parent"),
+    ]
+    place = tree_layout(rows, edges)
+    depth = {n: d for n, (_, d) in place.items()}
+    assert depth == {0: 0, 1: 1, 2: 1, 3: 2, 4: 2}  # 3 hangs under member 2
+    assert place[0][0] == (place[1][0] + place[2][0]) / 2  # a parent over its children
+    assert place[1][0] == place[4][0] != place[3][0] == place[2][0]  # lineages side by side
+
+
+def test_a_lineage_as_long_as_a_long_search_is_laid_out() -> None:
+    rows = [row(n, 0.5, 10) for n in range(5000)]
+    place = tree_layout(rows, [Edge(n, n + 1, "parent") for n in range(4999)])
+    assert place[4999] == (0.0, 4999)

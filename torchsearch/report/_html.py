@@ -20,6 +20,7 @@ from torchsearch.report._style import BEST_COLOR
 from torchsearch.report._style import PRUNED_COLOR
 from torchsearch.report._style import kind_color
 from torchsearch.report._style import metric_label
+from torchsearch.report._tree import tree_layout
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -197,7 +198,7 @@ def _progress(report: StudyReport) -> go.Figure:
 def _tree(report: StudyReport) -> go.Figure:
     import plotly.graph_objects as go
 
-    place = {r.trial: (float(r.trial), r.value) for r in report.rows if r.value == r.value}
+    xy = {n: (x, -float(d)) for n, (x, d) in tree_layout(report.rows, report.edges).items()}
     traces = []
     styles = {
         "parent": ("parent → child", {"color": "#555555", "width": 1.2}),
@@ -208,29 +209,49 @@ def _tree(report: StudyReport) -> go.Figure:
         xs: list[float | None] = []
         ys: list[float | None] = []
         for edge in report.edges:
-            if edge.relation == relation and edge.source in place and edge.target in place:
-                xs += [place[edge.source][0], place[edge.target][0], None]
-                ys += [place[edge.source][1], place[edge.target][1], None]
+            if edge.relation == relation and edge.source in xy and edge.target in xy:
+                xs += [xy[edge.source][0], xy[edge.target][0], None]
+                ys += [xy[edge.source][1], xy[edge.target][1], None]
         if xs:
             traces.append(
                 go.Scatter(x=xs, y=ys, mode="lines", name=name, line=line, hoverinfo="skip")
             )
-    figure = go.Figure(traces + _kind_traces(report, {n: x for n, (x, _) in place.items()}))
-    figure.add_trace(
-        go.Scatter(
-            x=[x for x, _ in place.values()],
-            y=[y for _, y in place.values()],
-            mode="text",
-            text=[str(n) for n in place],
-            textposition="top right",
-            showlegend=False,
-            hoverinfo="skip",
+    figure = go.Figure(traces)
+    hover = _hover(report)
+    for kind in sorted({r.kind for r in report.rows if r.trial in xy}):
+        mine = [r for r in report.rows if r.kind == kind and r.trial in xy]
+        figure.add_trace(
+            go.Scatter(
+                x=[xy[r.trial][0] for r in mine],
+                y=[xy[r.trial][1] for r in mine],
+                mode="markers+text",
+                name=kind,
+                text=[str(r.trial) for r in mine],
+                textposition="middle right",
+                marker={"color": kind_color(kind), "size": 11},
+                hovertext=[hover[r.trial] for r in mine],
+                hoverinfo="text",
+            )
         )
+    best = report.best
+    if best is not None and best.trial in xy:
+        figure.add_trace(
+            go.Scatter(
+                x=[xy[best.trial][0]],
+                y=[xy[best.trial][1]],
+                mode="markers",
+                name=f"best: trial {best.trial}",
+                marker={"color": BEST_COLOR, "symbol": "star", "size": 18},
+                hovertext=[hover[best.trial]],
+                hoverinfo="text",
+            )
+        )
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    figure.update_layout(
+        title=f"{report.study}: search tree (each trial below the trial it came from; hover "
+        "a trial for its record)",
+        template="plotly_white",
+        height=max(420, 90 * (1 - min((y for _, y in xy.values()), default=0)) + 160),
     )
-    return _layout(
-        figure,
-        report,
-        f"{report.study}: search tree (each trial at its number and metric; lines from the "
-        "trials it came from, to the right)",
-        xaxis={"title": "trial number"},
-    )
+    return figure

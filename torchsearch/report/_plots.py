@@ -3,9 +3,9 @@
 (a) ``front.png``: the validation metric against parameters, log scale, with the Pareto
 front (the best metric for as few parameters or fewer) drawn and labelled; (b)
 ``progress.png``: the best metric so far against trial number and against time since the
-study's first trial; (c) ``tree.png``: the search tree, each trial at its number and
-metric with arrows from the trials it came from. Pruned trials that reached a figure are
-grey crosses, never the best.
+study's first trial; (c) ``tree.png``: the search tree, each trial below the one it came
+from, with arrows from its parent, its ensemble's members and its teacher. Pruned trials
+that reached a figure are grey crosses, never the best.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from torchsearch.report._style import KIND_COLORS
 from torchsearch.report._style import PRUNED_COLOR
 from torchsearch.report._style import kind_color
 from torchsearch.report._style import metric_label
+from torchsearch.report._tree import tree_layout
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -30,8 +31,9 @@ __all__ = ["PLOTS", "write_plots"]
 
 PLOTS = ("front.png", "progress.png", "tree.png")
 """The images :func:`write_plots` writes."""
-LABELLED_NODES = 60
-"""Up to this many trials, the tree labels each with its number (beyond, the best only)."""
+LABELLED_NODES = 80
+"""Up to this many trials, the tree labels each with its number and metric (beyond, the
+best only)."""
 EDGE_STYLES = {
     "parent": {"color": "#555555", "linestyle": "-", "alpha": 0.8, "label": "parent → child"},
     "member": {
@@ -165,6 +167,8 @@ def _front(report: StudyReport) -> Figure:
 
 
 def _progress(report: StudyReport) -> Figure:
+    from matplotlib.ticker import MaxNLocator
+
     figure = _figure(11, 4.5)
     by_number, by_time = figure.subplots(1, 2, sharey=True)
     ranked = [r for r in report.rows if r.ranked]
@@ -183,6 +187,7 @@ def _progress(report: StudyReport) -> Figure:
     best = report.best
     assert best is not None
     _mark_best(by_number, report, best.trial)
+    by_number.xaxis.set_major_locator(MaxNLocator(integer=True))
     by_number.set_xlabel("trial number")
     by_number.set_ylabel(metric_label(report.metric, report.direction))
     by_number.legend(fontsize=8, loc="best")
@@ -212,26 +217,28 @@ def _finished(report: StudyReport):  # type: ignore[no-untyped-def]
 
 
 def _tree(report: StudyReport) -> Figure:
-    figure = _figure(11, 6)
+    place = tree_layout(report.rows, report.edges)
+    leaves = len({x for x, _ in place.values()})
+    depth = max((d for _, d in place.values()), default=0)
+    figure = _figure(min(max(8.0, 0.6 * leaves + 2), 40.0), min(max(4.0, 0.9 * depth + 2), 30.0))
     ax = figure.subplots()
-    place = {r.trial: (float(r.trial), r.value) for r in report.rows if r.value == r.value}
+    xy = {n: (x, -float(d)) for n, (x, d) in place.items()}
     drawn: set[str] = set()
     for edge in report.edges:
-        if edge.source not in place or edge.target not in place:
+        if edge.source not in xy or edge.target not in xy:
             continue
         style = dict(EDGE_STYLES[edge.relation])
         label = style.pop("label")
         ax.annotate(
             "",
-            xy=place[edge.target],
-            xytext=place[edge.source],
+            xy=xy[edge.target],
+            xytext=xy[edge.source],
             arrowprops={
                 "arrowstyle": "-|>",
-                "shrinkA": 4,
-                "shrinkB": 4,
+                "shrinkA": 6,
+                "shrinkB": 6,
                 "lw": 1,
                 "connectionstyle": f"arc3,rad={EDGE_BENDS[edge.relation]}",
-                "clip_on": True,
                 **style,
             },
             zorder=1,
@@ -239,31 +246,52 @@ def _tree(report: StudyReport) -> Figure:
         if edge.relation not in drawn:  # one legend entry per relation
             ax.plot([], [], label=label, **style)
             drawn.add(edge.relation)
-    numbers = {n: x for n, (x, _) in place.items()}
-    _kinds(ax, report, numbers)
+    xs = {n: x for n, (x, _) in xy.items()}
+    ys = {n: y for n, (_, y) in xy.items()}
+    for kind in sorted({r.kind for r in report.rows if r.trial in xy}):
+        mine = [r.trial for r in report.rows if r.kind == kind and r.trial in xy]
+        ax.scatter(
+            [xs[n] for n in mine],
+            [ys[n] for n in mine],
+            s=60,
+            color=kind_color(kind),
+            label=kind,
+            zorder=3,
+            edgecolors="white",
+        )
     best = report.best
     assert best is not None
-    _mark_best(ax, report, float(best.trial))
-    labelled = [r for r in report.rows if r.trial in place]
-    if len(labelled) > LABELLED_NODES:
-        labelled = [best]
-    for row in labelled:
+    ax.scatter(
+        [xs[best.trial]],
+        [ys[best.trial]],
+        marker="*",
+        s=260,
+        color=BEST_COLOR,
+        edgecolors="black",
+        linewidths=0.6,
+        zorder=5,
+        label=f"best: trial {best.trial}",
+    )
+    rows = [r for r in report.rows if r.trial in xy]
+    for row in rows if len(rows) <= LABELLED_NODES else [best]:
         ax.annotate(
-            str(row.trial),
-            place[row.trial],
-            xytext=(4, 4),
+            f"{row.trial}\n{row.value:.4f}",
+            xy[row.trial],
+            xytext=(9, -3),
             textcoords="offset points",
             fontsize=7,
-            color="#333333",
+            va="center",
+            color="#222222",
         )
-    ax.margins(x=0.04, y=0.12)  # room for the curved arrows between close trials
-    ax.set_xlabel("trial number")
-    ax.set_ylabel(metric_label(report.metric, report.direction))
+    ax.set_xticks([])  # positions carry no unit: depth down, lineages side by side
+    ax.set_yticks([])
+    ax.margins(x=0.05, y=0.1)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
     ax.set_title(
-        f"{report.study}: search tree (each trial at its number and metric, "
-        "with arrows from the trials it came from)",
+        f"{report.study}: search tree (each trial below the trial it came from; labels: "
+        f"trial number and validation {report.metric})",
         fontsize=10,
     )
-    ax.grid(True, alpha=0.25)
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return figure

@@ -80,9 +80,10 @@ _COLUMNS = (
     _Column("train s", "right", lambda r: _seconds(r.train_seconds)),
     _Column("architecture", "left", lambda r: r.architecture),
 )
+_WITHOUT_ARCHITECTURE = tuple(c.header for c in _COLUMNS if c.header != "architecture")
 _NARROW = ("rank", "trial", "kind", "", "params", "parent", "operation")
-"""The columns kept where the whole table does not fit; each trial's architecture then
-follows the table on a line of its own."""
+"""The columns kept where the whole table does not fit (the fullest set that does);
+each trial's architecture then follows the table on a line of its own."""
 
 
 def leaderboard_table(
@@ -99,8 +100,9 @@ def leaderboard_table(
     Columns: rank, trial, kind (what it trained, docs/ensembles.md), the validation
     ``metric``, parameters, parent (and teacher), operation (how it was made from its
     parent), grafted (tensors transfer learning gave it, of its model's), training
-    seconds, architecture. Narrower than the table (``width``), the last three give way
-    and the architectures are listed under it.
+    seconds, architecture. Narrower than the table (``width``), the architecture (then
+    grafted and training seconds too) gives way, and the architectures are listed under
+    the table.
     """
     from rich.console import Group
     from rich.text import Text
@@ -111,9 +113,12 @@ def leaderboard_table(
     table = _table(shown, metric, title, _COLUMNS)
     if width is None or _natural_width(table) <= width:
         return table
-    narrow = _table(shown, metric, title, [c for c in _COLUMNS if c.header in _NARROW])
+    for kept in (_WITHOUT_ARCHITECTURE, _NARROW):  # the fullest that fits, else the narrowest
+        table = _table(shown, metric, title, [c for c in _COLUMNS if c.header in kept])
+        if _natural_width(table) <= width:
+            break
     lines = [Text(f"trial {r.trial}: {r.architecture}", overflow="fold") for r in shown]
-    return Group(narrow, Text("architectures:", style="bold"), *lines)
+    return Group(table, Text("architectures:", style="bold"), *lines)
 
 
 def _table(

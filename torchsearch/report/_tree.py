@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from torchsearch.report._rows import LeaderboardRow
     from torchsearch.trials import CompletedTrial
 
-__all__ = ["RELATIONS", "Edge", "search_edges", "search_tree"]
+__all__ = ["RELATIONS", "Edge", "search_edges", "search_tree", "tree_layout"]
 
 RELATIONS = ("parent", "member", "teacher")
 """What an edge says: the target was derived from, combines, or was taught by its source."""
@@ -90,3 +90,42 @@ def _label(row: LeaderboardRow, metric: str, *, best: bool, orphan: bool) -> str
         text += f", from {row.parent}"
     text += f"  {escape(metric)} {row.value:.4f}  {row.parameters:,} params"
     return f"{text}  [bold green]<- best[/]" if best else text
+
+
+def tree_layout(
+    rows: Sequence[LeaderboardRow], edges: Iterable[Edge]
+) -> dict[int, tuple[float, int]]:
+    """Where each row's trial goes in a drawing of the tree: ``(x, depth)``.
+
+    Each trial sits one level below its parent, leaves side by side in the order of a
+    depth-first walk by trial number, a parent centred over its children. An ensemble
+    (no parent of its own) hangs under its last member, so that it sits near the towers
+    it combines.
+    """
+    shown = {r.trial for r in rows}
+    edges = [e for e in edges if e.source in shown and e.target in shown]
+    above = {e.target: e.source for e in edges if e.relation == "parent"}
+    parented = set(above)
+    for edge in edges:
+        if edge.relation == "member" and edge.target not in parented:
+            above[edge.target] = max(above.get(edge.target, edge.source), edge.source)
+    children: dict[int, list[int]] = defaultdict(list)
+    for child, parent in sorted(above.items()):
+        children[parent].append(child)
+    place: dict[int, tuple[float, int]] = {}
+    leaves = 0
+    # Depth first, children before their parent, without recursion: a lineage can be
+    # as long as the search.
+    stack = [(root, 0, False) for root in sorted(shown - set(above), reverse=True)]
+    while stack:
+        number, depth, expanded = stack.pop()
+        kids = children.get(number, [])
+        if not kids:
+            place[number] = (float(leaves), depth)
+            leaves += 1
+        elif expanded:
+            place[number] = ((place[kids[0]][0] + place[kids[-1]][0]) / 2, depth)
+        else:
+            stack.append((number, depth, True))
+            stack += [(kid, depth + 1, False) for kid in reversed(kids)]
+    return place
