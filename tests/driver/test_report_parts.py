@@ -13,6 +13,8 @@ from torchsearch.report import BestModel
 from torchsearch.report import LeaderboardRow
 from torchsearch.report import best_line
 from torchsearch.report import leaderboard_table
+from torchsearch.report._study import PrunedPoint
+from torchsearch.report._study import StudyReport
 from torchsearch.report._study import pareto_front
 from torchsearch.report._study import running_best
 from torchsearch.report._table import render_plain
@@ -125,3 +127,18 @@ def test_a_lineage_as_long_as_a_long_search_is_laid_out() -> None:
     rows = [row(n, 0.5, 10) for n in range(5000)]
     place = tree_layout(rows, [Edge(n, n + 1, "parent") for n in range(4999)])
     assert place[4999] == (0.0, 4999)
+
+
+def test_the_counts_name_every_state_that_has_trials() -> None:
+    report = StudyReport(
+        study="s",
+        metric="accuracy",
+        direction="maximize",
+        counts={"PRUNED": 1, "COMPLETE": 12, "FAIL": 2},
+        rows=(row(0, 0.5, 10),),
+        edges=(),
+        finished_s={},
+        pruned=(PrunedPoint(1, 0.99, 10),),  # better, but pruned: never the best
+    )
+    assert report.counts_line() == "12 completed, 2 failed, 1 pruned"
+    assert report.best is not None and report.best.trial == 0

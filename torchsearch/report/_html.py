@@ -176,7 +176,7 @@ def _progress(report: StudyReport) -> go.Figure:
         (r for r in ranked if r.trial in report.finished_s),
         key=lambda r: report.finished_s[r.trial],
     )
-    for trace in _kind_traces(report, report.finished_s):
+    for trace in _kind_traces(report, report.finished_s):  # pruned ones too
         trace.showlegend = False
         figure.add_trace(trace, row=1, col=2)
     figure.add_trace(

@@ -196,6 +196,7 @@ def _progress(report: StudyReport) -> Figure:
     span = max(report.finished_s.values(), default=0.0)
     unit, scale = ("minutes", 60.0) if span > 300 else ("seconds", 1.0)
     times = {n: s / scale for n, s in report.finished_s.items()}
+    _pruned(by_time, report, times)
     _kinds(by_time, report, times)
     by_time.step(
         [times[r.trial] for r in timed],

@@ -57,8 +57,8 @@ class StudyReport:
         counts: how many trials are in each state (``COMPLETE``, ``FAIL``, ...).
         rows: every completed trial with a readable record, by trial number.
         edges: the search tree: which trial came from which.
-        finished_s: for each row's trial, seconds from the study's first trial's start
-            to its end.
+        finished_s: for each completed or pruned trial, seconds from the study's first
+            trial's start to its end.
         pruned: the pruned trials that reached a validation figure.
     """
 
@@ -113,7 +113,7 @@ def read_report(study: optuna.Study) -> StudyReport:
     finished = {
         t.number: (t.datetime_complete - first).total_seconds()
         for t in frozen
-        if t.state is TrialState.COMPLETE and t.datetime_complete and first
+        if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and t.datetime_complete and first
     }
     return StudyReport(
         study=study.study_name,
