@@ -28,6 +28,7 @@ from torchsearch.report._table import show
 from torchsearch.report._table import write_csv
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.tree import Tree
 
     from torchsearch.report._study import StudyReport
@@ -83,7 +84,7 @@ def run_report(config: Mapping[str, Any], run_dir: Path) -> Path:
     settings = ReportSettings.from_config(config.get("report"))
     report = read_report(open_study(StorageSettings.from_config(storage), run_dir))
     console = make_console()
-    console.print(f"Study {report.study}: {report.counts_line()}.")
+    say(f"Study {report.study}: {report.counts_line()}.", console)
     print_leaderboard(
         report.rows, report.metric, total=report.completed, top=settings.top, console=console
     )
@@ -93,11 +94,18 @@ def run_report(config: Mapping[str, Any], run_dir: Path) -> Path:
     best = read_best(run_dir / BEST_FILE)
     if best is not None and report.best is not None and best.study == report.study:
         note = "" if best.trial == report.best.trial else " (chosen before the current best)"
-        console.print(f"{best_line(best, report.metric)}, as {BEST_FILE} recorded{note}.")
+        say(f"{best_line(best, report.metric)}, as {BEST_FILE} recorded{note}.", console)
     folder = settings.folder(run_dir)
     written = _write(report, folder, tree)
-    console.print(f"Written to {folder}: {', '.join(p.name for p in written)}")
+    say(f"Written to {folder}: {', '.join(p.name for p in written)}", console)
     return folder
+
+
+def say(text: str, console: Console) -> None:
+    """Prints ``text`` as it is (no markup), wrapped to the console's width."""
+    from rich.text import Text
+
+    show(Text(text), console)
 
 
 def _write(report: StudyReport, folder: Path, tree: Tree) -> list[Path]:

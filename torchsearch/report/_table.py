@@ -1,9 +1,10 @@
 """The leaderboard as a table: on the console (rich), as plain text and as CSV.
 
 One rendering serves the end of a search and ``torchsearch report``. On a terminal the
-table fits its width (the architecture column wraps); piped or in CI, where there is no
-width to fit, it is laid out wide and printed without colour or control codes, as it is
-with ``NO_COLOR`` set.
+table fits its width (narrower than the whole table, the architectures follow it on lines
+of their own); piped or in CI, where there is no width to fit, it is laid out for
+:data:`PLAIN_WIDTH` columns; piped, in CI or with ``NO_COLOR`` set it is plain text,
+without colour, bold or any control code.
 """
 
 from __future__ import annotations
@@ -178,9 +179,9 @@ def print_leaderboard(
 
 
 def show(renderable: RenderableType, console: Console) -> None:
-    """Prints ``renderable``: styled on a terminal, else as :func:`render_plain` text
-    (no padding at the ends of lines)."""
-    if console.is_terminal:
+    """Prints ``renderable``: styled on a terminal, else (or with ``NO_COLOR`` set) as
+    :func:`render_plain` text, with no control codes and no padding at the ends of lines."""
+    if console.is_terminal and not os.environ.get("NO_COLOR"):
         console.print(renderable)
     else:
         console.file.write(render_plain(renderable, console.width))
