@@ -118,12 +118,9 @@ def report_config(args: list[str]) -> tuple[dict[str, Any], Path]:
         run_dir = Path(str(OmegaConf.select(config, "hydra.run.dir")))
         with open_dict(config):
             del config["hydra"]
-        resolved = OmegaConf.to_container(config, resolve=True)
     except OmegaConfBaseException as exc:
         raise as_one_line(exc, args) from None
-    assert isinstance(resolved, dict)
-    RunScalars.from_config(resolved)  # type: ignore[arg-type]
-    return resolved, run_dir  # type: ignore[return-value]
+    return checked_settings(config, args), run_dir
 
 
 def check_command(args: list[str]) -> None:
@@ -139,12 +136,23 @@ def check_command(args: list[str]) -> None:
     check_overrides(args)
     if any(arg.startswith("-") for arg in args):
         return
-    config = compose_config(args)
+    checked_settings(compose_config(args), args)
+
+
+def checked_settings(config: DictConfig, args: list[str]) -> dict[str, Any]:
+    """``config`` resolved to plain containers and checked against its schema (types,
+    keys, choices and ranges; :class:`RunScalars`).
+
+    Raises:
+        ConfigError: one line naming the first wrong setting of ``args``.
+    """
     try:
         resolved = OmegaConf.to_container(config, resolve=True)
     except OmegaConfBaseException as exc:
         raise as_one_line(exc, args) from None
+    assert isinstance(resolved, dict)
     RunScalars.from_config(resolved)  # type: ignore[arg-type]
+    return resolved  # type: ignore[return-value]
 
 
 def compose_config(args: list[str], *, with_hydra: bool = False) -> DictConfig:

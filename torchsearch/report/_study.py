@@ -104,10 +104,10 @@ def read_report(study: optuna.Study) -> StudyReport:
     from torchsearch.trials import rank
 
     frozen = study.get_trials(deepcopy=False)
+    trials = completed_trials(study, kinds=None, trials=frozen)  # refuses several objectives
     direction = "minimize" if study.direction.name == "MINIMIZE" else "maximize"
     identity = study.user_attrs.get(StudyKey.IDENTITY.value)
     metric = str(identity.get("metric", "value")) if isinstance(identity, dict) else "value"
-    trials = completed_trials(study, kinds=None, trials=frozen)
     starts = [t.datetime_start for t in frozen if t.datetime_start is not None]
     first = min(starts) if starts else None
     finished = {
