@@ -40,8 +40,8 @@ from torchsearch import fix_architecture_order
 from torchsearch.data import DataSplits
 from torchsearch.data import provider_from_config
 from torchsearch.driver import run_search
-from torchsearch.driver._report import describe
 from torchsearch.exploit import TrialModels
+from torchsearch.report import describe
 from torchsearch.train import Hyperparameters
 from torchsearch.train import TrainSettings
 from torchsearch.train import evaluate

@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra import compose
@@ -21,6 +22,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
 from omegaconf import DictConfig
 from omegaconf import OmegaConf
+from omegaconf import open_dict
 from omegaconf.errors import ConfigAttributeError
 from omegaconf.errors import ConfigKeyError
 from omegaconf.errors import OmegaConfBaseException
@@ -53,27 +55,72 @@ EXIT_INTERRUPTED = 130
 register_resolvers()
 register_schema()
 
-REPLAY_KEYS = ("trial", "seed", "steps", "replicas")
-"""What ``torchsearch replay KEY=VALUE`` is short for: ``replay.KEY=VALUE``."""
+SHORT_KEYS = {"replay": ("trial", "seed", "steps", "replicas"), "report": ("top", "out")}
+"""What ``torchsearch WORD KEY=VALUE`` is short for: ``WORD.KEY=VALUE``."""
+REPLAY_KEYS = SHORT_KEYS["replay"]
 
 
 def main() -> None:
     """The ``torchsearch`` command; ``torchsearch replay trial=N ...`` replays trial N,
-    ``torchsearch --version`` prints the installed version."""
+    ``torchsearch report ...`` shows what a study holds, ``torchsearch --version`` prints
+    the installed version."""
     if sys.argv[1:] in (["--version"], ["-V"]):
         from torchsearch import __version__
 
         print(f"torchsearch {__version__}")
         return
-    sys.argv[1:] = expand_replay(sys.argv[1:])
     sys.stdout = RedactingStream(sys.stdout)
     sys.stderr = RedactingStream(sys.stderr)
+    if "report" in sys.argv[1:]:
+        sys.exit(report(sys.argv[1:]))
+    sys.argv[1:] = expand_replay(sys.argv[1:])
     try:
         check_command(sys.argv[1:])
     except TorchSearchError as exc:
         print(f"torchsearch: error: {exc}", file=sys.stderr)
         sys.exit(EXIT_ERROR)
     _search()
+
+
+def report(args: list[str]) -> int:
+    """``torchsearch report [overrides]``: the report of the study the overrides name
+    (:func:`torchsearch.report.run_report`), read-only and without Hydra's run folder,
+    which a report must not create; returns the exit status."""
+    try:
+        config, run_dir = report_config(expand_command(args, "report"))
+        from torchsearch.report import run_report
+
+        run_report(config, run_dir)
+    except TorchSearchError as exc:
+        print(f"torchsearch: error: {redact(str(exc))}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def report_config(args: list[str]) -> tuple[dict[str, Any], Path]:
+    """The checked, resolved config of ``args`` and the run folder they name
+    (``hydra.run.dir``: the search's own, ``outputs/<study>`` by default).
+
+    Raises:
+        ConfigError: a wrong setting, or an argument that is not an override.
+    """
+    options = [a for a in args if a.startswith("-") or a == "replay"]
+    if options:
+        raise ConfigError(
+            f"torchsearch report takes settings (KEY=VALUE) only, not {options[0]}; "
+            "e.g. torchsearch report storage.study=NAME top=20."
+        )
+    check_overrides(args)
+    config = compose_config(args, with_hydra=True)
+    try:
+        run_dir = Path(str(OmegaConf.select(config, "hydra.run.dir")))
+        with open_dict(config):
+            del config["hydra"]
+    except OmegaConfBaseException as exc:
+        raise as_one_line(exc, args) from None
+    return checked_settings(config, args), run_dir
 
 
 def check_command(args: list[str]) -> None:
@@ -89,16 +136,28 @@ def check_command(args: list[str]) -> None:
     check_overrides(args)
     if any(arg.startswith("-") for arg in args):
         return
-    config = compose_config(args)
+    checked_settings(compose_config(args), args)
+
+
+def checked_settings(config: DictConfig, args: list[str]) -> dict[str, Any]:
+    """``config`` resolved to plain containers and checked against its schema (types,
+    keys, choices and ranges; :class:`RunScalars`).
+
+    Raises:
+        ConfigError: one line naming the first wrong setting of ``args``.
+    """
     try:
         resolved = OmegaConf.to_container(config, resolve=True)
     except OmegaConfBaseException as exc:
         raise as_one_line(exc, args) from None
+    assert isinstance(resolved, dict)
     RunScalars.from_config(resolved)  # type: ignore[arg-type]
+    return resolved  # type: ignore[return-value]
 
 
-def compose_config(args: list[str]) -> DictConfig:
-    """The config the command line ``args`` compose to, as Hydra will compose it.
+def compose_config(args: list[str], *, with_hydra: bool = False) -> DictConfig:
+    """The config the command line ``args`` compose to, as Hydra will compose it (with
+    Hydra's own ``hydra`` node when ``with_hydra``).
 
     Raises:
         ConfigError: the composition fails (an unknown key or option, a value of the
@@ -106,7 +165,7 @@ def compose_config(args: list[str]) -> DictConfig:
     """
     try:
         with initialize_config_module("torchsearch.conf", version_base="1.3"):
-            return compose(config_name="config", overrides=args)
+            return compose(config_name="config", overrides=args, return_hydra_config=with_hydra)
     except (HydraException, OmegaConfBaseException) as exc:
         raise as_one_line(exc, args) from None
 
@@ -168,10 +227,18 @@ def expand_replay(args: list[str]) -> list[str]:
     lists without it are returned as they are."""
     if "replay" not in args:
         return args
-    rest = [a for a in args if a != "replay"]
-    if not any(a.split("=", 1)[0] in ("trial", "replay.trial") for a in rest):
-        rest.append("trial=best")
-    return [f"replay.{a}" if a.split("=", 1)[0] in REPLAY_KEYS else a for a in rest]
+    rest = expand_command(args, "replay")
+    if not any(a.split("=", 1)[0] == "replay.trial" for a in rest):
+        rest.append("replay.trial=best")
+    return rest
+
+
+def expand_command(args: list[str], word: str) -> list[str]:
+    """``args`` without the bare ``word`` (``replay``, ``report``), its short keys
+    (:data:`SHORT_KEYS`) written out: ``top=20`` → ``report.top=20``."""
+    keys = SHORT_KEYS[word]
+    rest = [a for a in args if a != word]
+    return [f"{word}.{a}" if a.split("=", 1)[0] in keys else a for a in rest]
 
 
 @hydra.main(config_path="pkg://torchsearch.conf", config_name="config", version_base="1.3")

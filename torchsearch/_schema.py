@@ -154,6 +154,14 @@ class ReplaySchema:
 
 
 @dataclass
+class ReportSchema:
+    """``report``: what ``torchsearch report`` and the end of a search show."""
+
+    top: int = setting(10, least=1)
+    out: Optional[str] = None
+
+
+@dataclass
 class TrainerSchema:
     """``trainer``: how each candidate is trained."""
 
@@ -314,6 +322,7 @@ class TorchSearchSchema:
     objective: ObjectiveSchema = field(default_factory=ObjectiveSchema)
     seed: int = setting(0, least=0)
     replay: ReplaySchema = field(default_factory=ReplaySchema)
+    report: ReportSchema = field(default_factory=ReportSchema)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from torchsearch.driver._report import BestModel
 from torchsearch.driver._run import run_search
+from torchsearch.report import BestModel
 
 __all__ = ["BestModel", "run_search"]

@@ -1,7 +1,8 @@
 """Choosing the best trial on validation, scoring it once on test, exporting it.
 
 The test split is touched here only, for the chosen model: no figure picks the best of
-many on test.
+many on test. A rerun whose best trial is the one ``best.json`` already holds shows that
+record and scores nothing (README, "Seeing what the search found").
 """
 
 from __future__ import annotations
@@ -16,14 +17,18 @@ from torch import nn
 
 from torchsearch._secrets import redact
 from torchsearch.driver._plan import RunPlan
-from torchsearch.driver._report import BestModel
-from torchsearch.driver._report import LeaderboardRow
-from torchsearch.driver._report import format_leaderboard
-from torchsearch.driver._report import write_best
 from torchsearch.driver._storage import artifact_folder
 from torchsearch.exploit import TrialModels
 from torchsearch.predict import MODEL_FILE
 from torchsearch.predict import export_model
+from torchsearch.report import BEST_FILE
+from torchsearch.report import BestModel
+from torchsearch.report import ReportSettings
+from torchsearch.report import best_line
+from torchsearch.report import leaderboard_rows
+from torchsearch.report import print_leaderboard
+from torchsearch.report import read_best
+from torchsearch.report import write_best
 from torchsearch.train import evaluate
 from torchsearch.trials import CheckpointError
 from torchsearch.trials import CompletedTrial
@@ -32,17 +37,24 @@ from torchsearch.trials import rank
 
 __all__ = ["report_best"]
 
-LEADERBOARD_SIZE = 10
-
 
 def report_best(
     study: optuna.Study, plan: RunPlan, artifacts: FileSystemArtifactStore, run_dir: Path
 ) -> BestModel | None:
-    """Prints the leaderboard, scores the best trial on test and writes ``best.json``."""
+    """Prints the leaderboard; scores the best trial on test, exports it and writes
+    ``best.json``, unless ``best.json`` already holds that trial (and its model file is
+    there): then it prints that record and leaves both files as they are."""
     trials = completed_trials(study, kinds=None)
     ranked = rank(trials, plan.direction)
-    rows = [LeaderboardRow.of(i + 1, t) for i, t in enumerate(ranked[:LEADERBOARD_SIZE])]
-    print(format_leaderboard(rows, plan.metric, len(trials)))
+    top = ReportSettings.from_config(plan.config.get("report")).top
+    print_leaderboard(leaderboard_rows(trials, ranked), plan.metric, total=len(trials), top=top)
+    recorded = _recorded(run_dir / BEST_FILE, plan, ranked)
+    if recorded is not None:
+        print(
+            f"{best_line(recorded, plan.metric)}, as {run_dir / BEST_FILE} recorded (the "
+            "test split is not scored again)."
+        )
+        return recorded
     chosen = _best_with_weights(ranked, plan.trial_models(trials, artifacts))
     if chosen is None:
         return None
@@ -68,12 +80,21 @@ def report_best(
         storage=redact(plan.storage.url or str(run_dir / "trials.db")),
         objective=f"{plan.direction} validation {plan.metric}",
     )
-    path = write_best(best, run_dir / "best.json")
-    print(
-        f"Best: trial {best.trial}, {best.parameters:,} parameters, validation "
-        f"{plan.metric} {best_trial.value:.4f}, test {plan.metric} "
-        f"{best.test[plan.metric]:.4f}. Written to {path}"
-    )
+    path = write_best(best, run_dir / BEST_FILE)
+    print(f"{best_line(best, plan.metric)}. Written to {path}")
+    return best
+
+
+def _recorded(path: Path, plan: RunPlan, ranked: Sequence[CompletedTrial]) -> BestModel | None:
+    """``best.json``'s record when it already holds the best trial of this study, with
+    its model file in place; ``None`` when the end of the search must choose again."""
+    best = read_best(path)
+    if best is None or not ranked or best.study != plan.storage.study:
+        return None
+    if best.trial != ranked[0].number:
+        return None
+    if best.model_file is not None and not Path(best.model_file).is_file():
+        return None
     return best
 
 

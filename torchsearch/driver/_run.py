@@ -28,7 +28,6 @@ from torchsearch.driver._plan import RunPlan
 from torchsearch.driver._plan import make_plan
 from torchsearch.driver._replay import ReplaySettings
 from torchsearch.driver._replay import run_replay
-from torchsearch.driver._report import BestModel
 from torchsearch.driver._results import report_best
 from torchsearch.driver._storage import DATABASE_ERRORS
 from torchsearch.driver._storage import artifact_folder
@@ -36,6 +35,7 @@ from torchsearch.driver._storage import open_artifact_store
 from torchsearch.driver._storage import open_storage
 from torchsearch.driver._storage import storage_lost
 from torchsearch.driver._workers import share_threads
+from torchsearch.report import BestModel
 from torchsearch.search import create_sampler
 from torchsearch.trials import claim_study
 from torchsearch.trials import completed_trials

@@ -10,8 +10,6 @@ import functools
 import sqlite3
 import time
 import warnings
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +17,14 @@ import optuna
 import sqlalchemy.exc
 from optuna.artifacts import FileSystemArtifactStore
 
-from torchsearch._errors import ConfigError
 from torchsearch._errors import StorageError
 from torchsearch._errors import StorageLostError
-from torchsearch._names import check_study_name
-from torchsearch._secrets import STORAGE_URL_VARIABLE
 from torchsearch._secrets import redact
+from torchsearch._storage_location import StorageSettings
+from torchsearch._storage_location import database_reason
+from torchsearch._storage_location import database_url
+from torchsearch._storage_location import journal_path
+from torchsearch._storage_location import sqlite_path
 
 CREATE_ATTEMPTS = 5
 SQLITE_LOCK_TIMEOUT = 60
@@ -42,41 +42,6 @@ DATABASE_ERRORS = (sqlalchemy.exc.SQLAlchemyError, optuna.exceptions.StorageInte
 """What a storage call raises when the database goes away or refuses mid-run."""
 
 
-@dataclass(frozen=True)
-class StorageSettings:
-    """The ``storage`` config group.
-
-    Args:
-        name: ``sqlite``, ``journal`` or ``postgresql`` (any SQLAlchemy URL works as ``url``).
-        url: the database URL or journal path; ``None`` puts a file in the run folder.
-        study: the study name; rerunning with the same name resumes the study.
-        artifacts: the checkpoint folder; ``None`` is ``<run folder>/artifacts``.
-        heartbeat_interval: seconds between heartbeats of a running trial (the RDB
-            storage's own; on the journal, the trial's heartbeat attribute).
-        grace_period: seconds without a heartbeat before a trial counts as dead.
-    """
-
-    name: str
-    url: str | None
-    study: str
-    artifacts: str | None = None
-    heartbeat_interval: int | None = 60
-    grace_period: int | None = 180
-
-    @classmethod
-    def from_config(cls, cfg: Mapping[str, Any]) -> StorageSettings:
-        """Reads the ``storage`` group; a server storage must name its URL."""
-        settings = cls(**{k: cfg.get(k) for k in cls.__dataclass_fields__ if k in cfg})
-        check_study_name(settings.study)
-        if settings.name == "postgresql" and not settings.url:
-            raise ConfigError(
-                f"storage=postgresql needs the database's URL: export {STORAGE_URL_VARIABLE}="
-                "postgresql://user:password@host/db (kept out of every file), or pass "
-                "storage.url=..."
-            )
-        return settings
-
-
 def open_storage(settings: StorageSettings, run_dir: Path) -> optuna.storages.BaseStorage:
     """Connects to the trial database, creating its tables or file if needed.
 
@@ -85,13 +50,10 @@ def open_storage(settings: StorageSettings, run_dir: Path) -> optuna.storages.Ba
     """
     if settings.name == "journal":
         return _open_journal(settings, run_dir)
-    url = settings.url or f"sqlite:///{(run_dir / 'trials.db').resolve()}"
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-        # Three slashes make a path relative to the working directory
-        # (docs/library_notes.md, "Optuna").
-        url = f"sqlite:///{Path(url[len('sqlite:///') :]).resolve()}"
-    if url.startswith("sqlite:////"):
-        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+    url = database_url(settings, run_dir)
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     heartbeat: dict[str, Any] = {}
     if settings.heartbeat_interval:
         heartbeat = {
@@ -114,7 +76,7 @@ def open_storage(settings: StorageSettings, run_dir: Path) -> optuna.storages.Ba
                 time.sleep(0.2 * (attempt + 1))
                 continue
             raise StorageError(
-                f"Cannot open the trial database {redact(url)}: {_reason(exc)}. Check "
+                f"Cannot open the trial database {redact(url)}: {database_reason(exc)}. Check "
                 "storage.url (and that the database server runs and accepts this user)."
             ) from exc
     raise AssertionError("unreachable")
@@ -150,7 +112,7 @@ def storage_lost(
     while isinstance(cause.__cause__ or cause.__context__, DATABASE_ERRORS):
         cause = cause.__cause__ or cause.__context__  # type: ignore[assignment]
     where = redact(settings.url or str(run_dir / "trials.db"))
-    reason = _reason(cause)
+    reason = database_reason(cause)
     back = "it is writable" if "readonly" in reason.replace("-", "") else "the database is back"
     return StorageLostError(
         f"Lost the trial database {where}: {reason}. Finished trials are kept; rerun the "
@@ -162,10 +124,10 @@ def storage_lost(
 def _open_journal(settings: StorageSettings, run_dir: Path) -> optuna.storages.BaseStorage:
     from optuna.storages.journal import JournalFileBackend
 
-    path = Path(settings.url) if settings.url else run_dir / "trials.journal"
+    path = journal_path(settings, run_dir)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return optuna.storages.JournalStorage(JournalFileBackend(str(path.resolve())))
+        return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
     except OSError as exc:
         raise StorageError(
             f"Cannot open the journal file {path}: {exc.strerror}. Check storage.url."
@@ -216,8 +178,3 @@ def _connect_sqlite(path: str) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
     return connection
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
