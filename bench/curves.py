@@ -142,7 +142,8 @@ def measure(trials: int, rounds: int) -> str:
     lines.append("")
     lines.append(
         f"Validations and reports take {on['share']:.1%} of the training time with curves on "
-        f"(median of {rounds} runs of {trials} trials); the on/off ratio of the searches' "
+        f"(median of {rounds} run{'s' if rounds > 1 else ''} of {trials} trials); the on/off "
+        "ratio of the searches' "
         f"wall times is {on['wall'] / off['wall']:.3f}, of their training times "
         f"{on['training'] / off['training']:.3f}."
     )
