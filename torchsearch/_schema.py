@@ -33,6 +33,7 @@ __all__ = [
     "DISTILL_KINDS",
     "ENSEMBLE_STRATEGIES",
     "INNER_SAMPLERS",
+    "LOGGERS",
     "LOOPS",
     "LOSSES",
     "METRICS",
@@ -81,6 +82,8 @@ PRECISIONS = ("32", "bf16-mixed", "16-mixed")
 PARALLEL_MODES = ("auto", "none", "trials", "ddp")
 BACKENDS = ("auto", "gloo", "nccl")
 PRUNERS = ("none", "median", "successive_halving", "hyperband")
+LOGGERS = ("csv", "tensorboard")
+"""The per-trial curve files ``trainer.loggers`` may list (docs/curves.md)."""
 INNER_SAMPLERS = ("tpe", "random")
 STORAGES = ("sqlite", "journal", "postgresql")
 TRANSFER_MODES = ("none", "snapshot", "uniform_average", "loss_weighted_average")
@@ -176,6 +179,7 @@ class TrainerSchema:
     parallel: str = setting("auto", choices=PARALLEL_MODES)
     threads: Optional[int] = setting(None, least=1, example=1)
     backend: str = setting("auto", choices=BACKENDS)
+    loggers: List[str] = setting([], each=LOGGERS)
 
 
 @dataclass
@@ -188,7 +192,7 @@ class SearchSchema:
     inner_sampler: str = setting("tpe", choices=INNER_SAMPLERS)
     options: Dict[str, Any] = field(default_factory=dict)
     pruner: str = setting("none", choices=PRUNERS)
-    report_every: Optional[int] = setting(None, least=1)
+    report_every: Optional[int] = setting(None, least=0)
     count_pruned: bool = False
 
 

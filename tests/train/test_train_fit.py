@@ -241,3 +241,59 @@ def test_fit_trains_a_built_candidate(train_split: Tensors, val_split: Tensors) 
     result = fit(model, train_split, val_split, Hyperparameters(learning_rate=0.01), settings)
     assert result.steps == parameter_scaled_steps(100, 2, 4) == 50  # depth 2 of the tower
     assert result.metrics["loss"] < before
+
+
+def _with_norm_and_dropout() -> torch.nn.Module:
+    """A model whose training mode matters: batch norm (running statistics) and dropout
+    (random masks from torch's generator)."""
+    torch.manual_seed(3)
+    return torch.nn.Sequential(
+        torch.nn.Linear(8, 16),
+        torch.nn.BatchNorm1d(16),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.3),
+        torch.nn.Linear(16, 3),
+    )
+
+
+def test_validating_while_training_changes_nothing_in_the_training(
+    train_split: Tensors, val_split: Tensors
+) -> None:
+    # What the learning curves of a search rely on (docs/curves.md): the same weights,
+    # batch-norm statistics and final metrics with or without validations every 3 steps.
+    settings = TrainSettings(max_steps=40, batch_size=32, seed=5)
+    hparams = Hyperparameters(learning_rate=0.05, optimizer="momentum")
+    plain_model, curved_model = _with_norm_and_dropout(), _with_norm_and_dropout()
+    plain = fit(plain_model, train_split, val_split, hparams, settings)
+    validations: list[tuple[int, dict[str, float]]] = []
+    epochs: list[tuple[int, float]] = []
+    curved = fit(
+        curved_model,
+        train_split,
+        val_split,
+        hparams,
+        settings,
+        validate_every=3,
+        on_validation=lambda step, metrics: validations.append((step, metrics)),
+        on_epoch_end=lambda step, loss: epochs.append((step, loss)),
+    )
+    assert [step for step, _ in validations] == list(range(3, 41, 3))
+    assert all(set(metrics) == {"loss", "accuracy"} for _, metrics in validations)
+    assert len({metrics["loss"] for _, metrics in validations}) > 1  # the model changed
+    assert [step for step, _ in epochs] == [8, 16, 24, 32, 40]  # 240 examples, batches of 32
+    assert epochs[-1][1] == curved.train_loss
+    assert (curved.metrics, curved.train_loss) == (plain.metrics, plain.train_loss)
+    plain_state, curved_state = plain_model.state_dict(), curved_model.state_dict()
+    assert all(torch.equal(plain_state[k], curved_state[k]) for k in plain_state)
+
+
+def test_evaluation_draws_nothing_from_torchs_generator_and_keeps_the_mode(
+    val_split: Tensors,
+) -> None:
+    model = _with_norm_and_dropout().train()
+    statistics = model[1].running_mean.clone()
+    state = torch.get_rng_state()
+    evaluate(model, val_split)
+    assert torch.equal(torch.get_rng_state(), state)
+    assert model.training and all(m.training for m in model.modules())
+    assert torch.equal(model[1].running_mean, statistics)

@@ -19,6 +19,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import optuna
@@ -34,6 +35,10 @@ from torchsearch._errors import TorchSearchError
 from torchsearch.blocks import get_registry
 from torchsearch.driver._budget import Budget
 from torchsearch.driver._budget import Outcome
+from torchsearch.driver._curves import TrialCurve
+from torchsearch.driver._loggers import TrialLogger
+from torchsearch.driver._loggers import open_loggers
+from torchsearch.driver._loggers import trial_log_folder
 from torchsearch.driver._parallel import Team
 from torchsearch.driver._plan import RunPlan
 from torchsearch.driver._pruning import TrialStopped
@@ -91,6 +96,8 @@ class TrialLoop:
         team: the processes of this command (alone by default); under DDP every fit is
             sent to all of them.
         show_progress: draw the progress bar (one rank of a torchrun job does).
+        logs: the folder of the trials' loggers (``trainer.loggers``), the run folder's
+            ``logs``.
     """
 
     def __init__(
@@ -102,8 +109,10 @@ class TrialLoop:
         team: Team | None = None,
         *,
         show_progress: bool = True,
+        logs: Path | None = None,
     ) -> None:
         self.study = study
+        self.logs = logs
         self.plan = plan
         self.artifacts = artifacts
         self.budget = budget
@@ -387,9 +396,9 @@ class TrialLoop:
         training: TrainingRecord,
         loss: TrainingLoss | None,
     ) -> FitResult:
-        """Trains ``model`` as ``training`` says (over every rank under DDP, reporting to
-        the pruner when there is one); an ensemble that trains nothing (an average of
-        frozen members) is only evaluated.
+        """Trains ``model`` as ``training`` says (over every rank under DDP), reporting
+        its learning curve (``_curves``); an ensemble that trains nothing (an average of
+        frozen members) is only evaluated, and has no curve.
 
         Raises:
             TrialStopped: the pruner stopped the trial.
@@ -413,14 +422,36 @@ class TrialLoop:
         )
         if self.team is not None and self.team.settings.mode == "ddp":
             self.team.send(job)
-        pruning = plan.pruning
-        if not pruning.active:
+        curve = self._curve(trial)
+        if curve is None:
             return job.run(plan)
-        worst = -math.inf if plan.direction == "maximize" else math.inf
-        return job.run(
-            plan,
-            validate_every=pruning.period(training.steps),
-            on_validation=pruning.reporter(trial, plan.metric, worst),
+        with curve:
+            options: dict[str, Any] = {}
+            if plan.train.resolved_loop == "lean":
+                options["on_epoch_end"] = curve.epoch
+                period = plan.curves.period(training.steps)
+                if period is not None:
+                    options.update(validate_every=period, on_validation=curve.validation)
+            result = job.run(plan, **options)
+            curve.finished(result.steps, result.metrics, result.train_loss)
+        return result
+
+    def _curve(self, trial: optuna.Trial) -> TrialCurve | None:
+        """Where ``trial``'s validations go (Optuna, its loggers, the pruner), or ``None``
+        when nowhere (``search.report_every=0`` and no loggers)."""
+        plan = self.plan
+        loggers: list[TrialLogger] = []
+        if plan.curves.loggers and self.logs is not None:
+            loggers = open_loggers(plan.curves.loggers, trial_log_folder(self.logs, trial.number))
+        if not plan.curves.reports and not loggers:
+            return None
+        return TrialCurve(
+            trial,
+            plan.metric,
+            plan.direction,
+            report=plan.curves.reports,
+            prune=plan.pruning.active,
+            loggers=loggers,
         )
 
     def _models(self) -> TrialModels:

@@ -26,6 +26,8 @@ from torchsearch.blocks import InputKind
 from torchsearch.blocks import get_registry
 from torchsearch.data import DataSplits
 from torchsearch.data import provider_from_config
+from torchsearch.driver._curves import CURVE_KEYS
+from torchsearch.driver._curves import CurveSettings
 from torchsearch.driver._parallel import RUN_KEYS
 from torchsearch.driver._parallel import ParallelSettings
 from torchsearch.driver._pruning import PruningSettings
@@ -75,6 +77,7 @@ class RunPlan:
     train: TrainSettings
     parallel: ParallelSettings
     pruning: PruningSettings
+    curves: CurveSettings
     storage: StorageSettings
     transfer: TransferSettings
     exploit: ExploitSettings
@@ -149,7 +152,7 @@ def make_plan(cfg: DictConfig) -> RunPlan:
     trainer = dict(get(config, "trainer"))
     parallel = ParallelSettings.from_config(trainer, _trains_on_gpu(trainer))
     train = _train_settings(
-        {k: v for k, v in trainer.items() if k not in RUN_KEYS},
+        {k: v for k, v in trainer.items() if k not in RUN_KEYS and k not in CURVE_KEYS},
         seed=scalars.seed,
         parameter_scaled_training=scalars.parameter_scaled_training,
         maximum_depth=search.maximum_depth,
@@ -157,11 +160,8 @@ def make_plan(cfg: DictConfig) -> RunPlan:
     )
     resolve_device(train)  # no CUDA device for accelerator=gpu: one line, before any trial
     pruning = PruningSettings.from_config(searcher_cfg)
-    if pruning.active and train.resolved_loop != "lean":
-        raise ConfigError(
-            f"search.pruner={pruning.pruner} judges trials while they train, which only "
-            "the lean loop does: not with trainer.parallel=ddp or trainer.loop=lightning."
-        )
+    curves = CurveSettings.from_config(searcher_cfg, trainer)
+    _check_validations(pruning, curves, train)
     data = provider_from_config(get(config, "data")).load().to_kind(_KIND_OF_PROBLEM[problem])
     if data.per_step != (problem is ProblemType.RNN_ALL):
         raise ConfigError(
@@ -196,6 +196,7 @@ def make_plan(cfg: DictConfig) -> RunPlan:
         train=train,
         parallel=parallel,
         pruning=pruning,
+        curves=curves,
         storage=StorageSettings.from_config(get(config, "storage")),
         transfer=TransferSettings.from_config(config.get("transfer") or {}),
         exploit=exploit,
@@ -228,6 +229,36 @@ def _check_task(data: DataSplits, task: str, exploit: ExploitSettings) -> None:
         )
 
 
+def _check_validations(
+    pruning: PruningSettings, curves: CurveSettings, train: TrainSettings
+) -> None:
+    """Validations while training need the lean loop, and a pruner needs them.
+
+    Raises:
+        ConfigError: a pruner or a report period with another loop, or a pruner with
+            ``search.report_every=0``.
+    """
+    if pruning.active and not curves.reports:
+        raise ConfigError(
+            f"search.pruner={pruning.pruner} judges the validations a trial reports while "
+            "it trains, and search.report_every=0 turns them off: give a period (or null)."
+        )
+    if train.resolved_loop == "lean":
+        return
+    if pruning.active:
+        raise ConfigError(
+            f"search.pruner={pruning.pruner} judges trials while they train, which only "
+            "the lean loop does: not with trainer.parallel=ddp or trainer.loop=lightning."
+        )
+    if curves.report_every:
+        raise ConfigError(
+            f"search.report_every={curves.report_every} validates trials while they "
+            "train, which only the lean loop does: with trainer.parallel=ddp or "
+            "trainer.loop=lightning a trial reports its final value only (leave "
+            "search.report_every null)."
+        )
+
+
 def _trains_on_gpu(trainer: Mapping[str, Any]) -> bool:
     """Whether trials would train on CUDA GPUs (``resolve_device`` decides per trial)."""
     return trainer.get("accelerator", "auto") != "cpu" and torch.cuda.is_available()
@@ -235,7 +266,7 @@ def _trains_on_gpu(trainer: Mapping[str, Any]) -> bool:
 
 def _train_settings(trainer: Mapping[str, Any], **fixed: Any) -> TrainSettings:
     accepted = set(TrainSettings.__dataclass_fields__) - set(fixed) - {"devices"}
-    accepted |= set(RUN_KEYS)
+    accepted |= set(RUN_KEYS) | set(CURVE_KEYS)
     unknown = sorted(set(trainer) - accepted)
     if unknown:
         raise ConfigError(

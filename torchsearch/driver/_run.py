@@ -88,7 +88,15 @@ def _run(plan: RunPlan, team: Team, run_dir: Path, started: float) -> BestModel 
     study = _open_study(storage, plan, sampler, resume_only=replay.active)
     _log.info("study %s in %s", plan.storage.study, redact(str(plan.storage.url or run_dir)))
     budget = Budget(plan.n_trials, plan.timeout_s, plan.max_parameters, started=started)
-    loop = TrialLoop(study, plan, artifacts, budget, team, show_progress=team.is_reporter)
+    loop = TrialLoop(
+        study,
+        plan,
+        artifacts,
+        budget,
+        team,
+        show_progress=team.is_reporter,
+        logs=run_dir / "logs",
+    )
     if not team.is_worker:
         follow_trials(team, plan)
     else:

@@ -73,6 +73,7 @@ def fit(
     depth: int | None = None,
     validate_every: int | None = None,
     on_validation: Callable[[int, dict[str, float]], None] | None = None,
+    on_epoch_end: Callable[[int, float], None] | None = None,
     loss: TrainingLoss | None = None,
 ) -> FitResult:
     """Trains ``model`` in place on ``train`` and evaluates it on ``validation``.
@@ -88,6 +89,8 @@ def fit(
         validate_every: evaluate ``validation`` every this many steps while training
             (lean loop only); evaluation changes nothing in the training itself.
         on_validation: called as ``on_validation(steps, metrics)`` at each of those.
+        on_epoch_end: called as ``on_epoch_end(steps, train_loss)`` after each epoch with
+            the epoch's mean training loss (lean loop only; ignored under Lightning).
         loss: what ``model`` minimises while training, cross-entropy on the labels
             (:class:`LabelLoss`) when None. A :class:`DistillationLoss`'s teacher is moved
             to the training device, and left there for the next student. Validation
@@ -136,6 +139,13 @@ def fit(
                     if step % validate_every == 0:
                         on_validation(step, evaluate(model, validation, settings.eval_batch_size))
 
+            after_epoch = None
+            if on_epoch_end is not None:
+
+                def after_epoch(step: int) -> None:
+                    if system.epoch_losses:
+                        on_epoch_end(step, system.epoch_losses[-1])
+
             steps = run_lean(
                 system,
                 data,
@@ -144,6 +154,7 @@ def fit(
                 max_epochs=max_epochs,
                 gradient_clip_val=hparams.gradient_max_norm,
                 after_step=after_step,
+                after_epoch=after_epoch,
                 precision=settings.precision,
             )
         else:

@@ -42,13 +42,15 @@ def run_lean(
     max_epochs: int | None,
     gradient_clip_val: float | None,
     after_step: Callable[[int], None] | None = None,
+    after_epoch: Callable[[int], None] | None = None,
     precision: str = "32",
 ) -> int:
     """Trains ``system`` in this process on ``device``; returns the optimizer steps taken.
 
     ``system`` must already be on ``device``; so must the batches of :class:`Batches`,
     while those of a ``DataLoader`` (worker processes) are moved there one by one.
-    ``after_step(steps)`` is called after every optimizer step. A mixed ``precision``
+    ``after_step(steps)`` is called after every optimizer step, ``after_epoch(steps)``
+    after every epoch (its ``on_train_epoch_end``). A mixed ``precision``
     runs the training step under ``torch.autocast``; ``16-mixed`` scales the loss as
     Lightning does (the gradients are unscaled before clipping), and on the CPU is
     bfloat16 without scaling, as Lightning makes it there.
@@ -92,6 +94,8 @@ def run_lean(
                 break
         system.on_train_epoch_end()
         epoch += 1
+        if after_epoch is not None:
+            after_epoch(steps)
     return steps
 
 
