@@ -33,7 +33,8 @@ def tests(session: nox.Session) -> None:
     it); nox passes the outer environment through, and without the variable it skips.
     """
     _install_torch(session)
-    session.install(".[test,postgresql,tensorboard]")
+    # optuna-dashboard: tests/driver/test_curves.py reads a study through its own API.
+    session.install(".[test,postgresql,tensorboard]", "optuna-dashboard")
     # Run from tests/ so that the installed package, not the source tree, is imported.
     # tests/bench (minutes of real benchmark runs) is bench_quick's, not run twice.
     session.run(
