@@ -121,6 +121,9 @@ def test_deleted_checkpoints_make_the_report_train_the_best_again(tmp_path: Path
     first = run_cli(tmp_path, "search.n_trials=3")
     assert first.returncode == 0, first.stderr
     shutil.rmtree(tmp_path / "artifacts")
+    # Without best.json the end of the search chooses again (with it, a rerun only shows
+    # its record: test_report.py), and no completed trial's checkpoint loads.
+    (tmp_path / "best.json").unlink()
     again = run_cli(tmp_path, "search.n_trials=3")  # the same command, budget met
     assert again.returncode == 0, again.stderr
     assert "Traceback" not in again.stderr

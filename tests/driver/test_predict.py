@@ -307,7 +307,7 @@ def test_the_diabetes_model_reproduces_its_reported_test_error(tmp_path: Path) -
     from torchsearch.data import DiabetesProvider
 
     run = tmp_path / "run"
-    result = run_cli(run, "data=diabetes", "trainer.max_epochs=20")
+    result = run_cli(run, "data=diabetes", "trainer.max_epochs=20", "search.n_trials=2")
     assert result.returncode == 0, result.stderr
     best = json.loads((run / "best.json").read_text())
     assert best["objective"] == "minimize validation rmse"
