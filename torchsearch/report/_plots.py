@@ -105,14 +105,17 @@ def _pruned(ax: Axes, report: StudyReport, x: dict[int, float]) -> None:
         )
 
 
-def _mark_best(ax: Axes, report: StudyReport, x: float) -> None:
+def _mark_best(
+    ax: Axes, report: StudyReport, x: float, y: float | None = None, size: float = 220
+) -> None:
+    """The best trial's star at ``(x, y)`` (``y``: its metric by default)."""
     best = report.best
     assert best is not None
     ax.scatter(
         [x],
-        [best.value],
+        [best.value if y is None else y],
         marker="*",
-        s=220,
+        s=size,
         color=BEST_COLOR,
         edgecolors="black",
         linewidths=0.6,
@@ -262,17 +265,7 @@ def _tree(report: StudyReport) -> Figure:
         )
     best = report.best
     assert best is not None
-    ax.scatter(
-        [xs[best.trial]],
-        [ys[best.trial]],
-        marker="*",
-        s=260,
-        color=BEST_COLOR,
-        edgecolors="black",
-        linewidths=0.6,
-        zorder=5,
-        label=f"best: trial {best.trial}",
-    )
+    _mark_best(ax, report, xs[best.trial], ys[best.trial], size=260)
     rows = [r for r in report.rows if r.trial in xy]
     for row in rows if len(rows) <= LABELLED_NODES else [best]:
         ax.annotate(
