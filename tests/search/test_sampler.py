@@ -271,7 +271,11 @@ def test_proposal_of_needs_an_architecture_sampler(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("cls", "accepted"),
     [
-        (CoordinateDescentSampler, "none"),
+        (
+            CoordinateDescentSampler,
+            "replace_position, skip_duplicates, beam_tolerance, hparams_from_parent",
+        ),
+        (RandomArchitectureSampler, "none"),
         (ConstrainedDescentSampler, "num_blocks_in_cell, reduction_block_type, replicate_cell"),
     ],
 )

@@ -179,8 +179,14 @@ def test_create_sampler_builds_the_inner_sampler(builtin_searchers: None) -> Non
 
 
 def test_create_sampler_checks_options(builtin_searchers: None) -> None:
-    with pytest.raises(ConfigError, match="no option\\(s\\) beam_width; it accepts: none"):
+    with pytest.raises(ConfigError, match="no option\\(s\\) beam_width; it accepts: replace_"):
         create_sampler("coordinate_descent", dnn(), {"beam_width": 3})
+    with pytest.raises(ConfigError, match="no option\\(s\\) beam_width; it accepts: none"):
+        create_sampler("random", dnn(), {"beam_width": 3})
+    with pytest.raises(ConfigError, match="beam_tolerance must be a number >= 0, got -1"):
+        create_sampler("coordinate_descent", dnn(), {"beam_tolerance": -1})
+    with pytest.raises(ConfigError, match="replace_position must be one of uniform, oldest"):
+        create_sampler("coordinate_descent", dnn(), {"replace_position": "first"})
     with pytest.raises(ConfigError, match="it accepts: num_blocks_in_cell, reduction_block_type"):
         create_sampler("constrained_descent", dnn(), {"seed": 3})
 
@@ -211,5 +217,7 @@ def test_each_search_config_makes_its_sampler(path: Path, builtin_searchers: Non
         registry=toy_registry(),
     )
     assert isinstance(sampler, BUILTIN[config["name"]])
+    # Constrained descent's options are settings; coordinate descent's its DescentOptions.
+    holder = getattr(sampler, "descent_options", sampler.settings)
     for option, value in (config["options"] or {}).items():
-        assert getattr(sampler.settings, option) == value
+        assert getattr(holder, option) == value

@@ -22,6 +22,8 @@ from torchsearch.search._constrained_descent import ConstrainedSettings
 from torchsearch.search._constrained_descent import cell_allowed_depth
 from torchsearch.search._constrained_descent import is_reduction_block
 from torchsearch.search._constrained_descent import propose_constrained_descent
+from torchsearch.search._coordinate_descent import MODEL_SEARCH_DESCENT
+from torchsearch.search._coordinate_descent import DescentOptions
 from torchsearch.search._coordinate_descent import propose_coordinate_descent
 from torchsearch.search._depth import allowed_depth
 from torchsearch.search._depth import default_depth_thresholds
@@ -34,6 +36,8 @@ from torchsearch.search._hparams import LEARNING_RATE
 from torchsearch.search._hparams import OPTIMIZER
 from torchsearch.search._hparams import HyperparameterSpace
 from torchsearch.search._hparams import decay_steps
+from torchsearch.search._lineage import ancestors
+from torchsearch.search._lineage import block_ages
 from torchsearch.search._mutation import ImmutableTowerError
 from torchsearch.search._mutation import grow
 from torchsearch.search._mutation import random_block
@@ -56,6 +60,7 @@ from torchsearch.search._searchers import searcher_provider
 from torchsearch.search._seeding import INNER_SAMPLERS
 from torchsearch.search._seeding import create_inner_sampler
 from torchsearch.search._selection import choose_parent
+from torchsearch.search._selection import speed_ranked
 from torchsearch.search._settings import SearchSettings
 from torchsearch.trials import CompletedTrial
 from torchsearch.trials import rank
@@ -68,6 +73,7 @@ __all__ = [
     "INNER_SAMPLERS",
     "L2_REGULARIZATION",
     "LEARNING_RATE",
+    "MODEL_SEARCH_DESCENT",
     "OPTIMIZER",
     "SEARCHER_GROUP",
     "ArchitectureSampler",
@@ -75,6 +81,7 @@ __all__ = [
     "ConstrainedDescentSampler",
     "ConstrainedSettings",
     "CoordinateDescentSampler",
+    "DescentOptions",
     "HyperparameterSpace",
     "ImmutableTowerError",
     "Operation",
@@ -83,6 +90,8 @@ __all__ = [
     "RandomArchitectureSampler",
     "SearchSettings",
     "allowed_depth",
+    "ancestors",
+    "block_ages",
     "cell_allowed_depth",
     "choose_parent",
     "create_inner_sampler",
@@ -105,4 +114,5 @@ __all__ = [
     "refresh_searchers",
     "replace_one",
     "searcher_provider",
+    "speed_ranked",
 ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from torchsearch.search._constrained_descent import ConstrainedSettings
 from torchsearch.search._constrained_descent import propose_constrained_descent
+from torchsearch.search._coordinate_descent import DescentOptions
 from torchsearch.search._coordinate_descent import propose_coordinate_descent
 from torchsearch.search._proposal import Proposal
 from torchsearch.search._random_search import propose_random
@@ -24,10 +25,46 @@ __all__ = ["ConstrainedDescentSampler", "CoordinateDescentSampler", "RandomArchi
 
 
 class CoordinateDescentSampler(ArchitectureSampler):
-    """ADAPTIVE_COORDINATE_DESCENT, Model Search's default search."""
+    """ADAPTIVE_COORDINATE_DESCENT, Model Search's default search, with torchsearch's
+    changes on by default (:class:`DescentOptions`; all off is Model Search's).
+
+    Args:
+        settings: the search settings.
+        replace_position: ``"oldest"`` or ``"uniform"``: which block a replacement picks.
+        skip_duplicates: never propose a tower a completed trial already trained.
+        beam_tolerance: scores this close to the best tie; the fastest tied trials fill
+            the beam first.
+        hparams_from_parent: the chance that a child keeps its parent's hyperparameters.
+        **kwargs: the :class:`ArchitectureSampler` arguments.
+
+    Raises:
+        ConfigError: an option out of range.
+    """
+
+    def __init__(
+        self,
+        settings: SearchSettings,
+        *,
+        replace_position: str = "oldest",
+        skip_duplicates: bool = True,
+        beam_tolerance: float = 0.005,
+        hparams_from_parent: float = 0.5,
+        **kwargs: Any,
+    ) -> None:
+        self._options = DescentOptions(
+            replace_position, skip_duplicates, beam_tolerance, hparams_from_parent
+        )
+        super().__init__(settings, **kwargs)
+
+    @property
+    def descent_options(self) -> DescentOptions:
+        """The changes in use."""
+        return self._options
 
     def propose(self, completed: Sequence[CompletedTrial], rng: random.Random) -> Proposal:
-        return propose_coordinate_descent(self.settings, completed, rng, self.registry)
+        return propose_coordinate_descent(
+            self.settings, completed, rng, self.registry, self._options
+        )
 
 
 class RandomArchitectureSampler(ArchitectureSampler):

@@ -49,8 +49,10 @@ def replace_one(
     new_block: str,
     rng: random.Random,
     registry: BlockRegistry | None = None,
+    weights: Sequence[float] | None = None,
 ) -> tuple[str, ...]:
-    """Replaces one uniformly chosen block, never a flatten block, with ``new_block``.
+    """Replaces one block, never a flatten block, with ``new_block``: chosen uniformly, or
+    in proportion to ``weights`` (one per position of ``tower``) when given.
 
     As Model Search's ``mutate_replace``, the new block may equal the old one, giving an
     identical tower. The original redraws positions until one is not a flatten block,
@@ -62,6 +64,8 @@ def replace_one(
         new_block: the block to put in.
         rng: the source of randomness.
         registry: where to look the blocks up; the installed registry by default.
+        weights: how likely each position is to be chosen (one draw of ``rng.random``);
+            ``None``: uniformly (one ``rng.randrange``, as Model Search).
 
     Returns:
         A new tower of the same length.
@@ -77,7 +81,12 @@ def replace_one(
         raise ImmutableTowerError(
             f"Cannot mutate the tower {list(blocks)}: it has no block other than flatten blocks."
         )
-    at = mutable[rng.randrange(len(mutable))]
+    if weights is None:
+        at = mutable[rng.randrange(len(mutable))]
+    else:
+        if len(weights) != len(blocks) or any(not w >= 0 for w in weights):
+            raise ValueError(f"Need one non-negative weight per block, got {list(weights)}.")
+        at = rng.choices(mutable, [weights[i] for i in mutable])[0]
     return (*blocks[:at], new_block, *blocks[at + 1 :])
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import enum
 import random
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field
 from typing import Protocol
 from typing import TypeVar
 
 from torchsearch.blocks import BlockRegistry
 from torchsearch.search._settings import SearchSettings
+from torchsearch.space import JSONScalar
 from torchsearch.trials import CompletedTrial
 
 __all__ = ["Operation", "Proposal", "Proposer"]
@@ -45,12 +48,15 @@ class Proposal:
         operation: how it was derived; :attr:`Operation.RANDOM` exactly when there is
             no parent.
         new_block: the block added or put in, ``None`` for a random tower.
+        hparams: hyperparameters to train it with (e.g. its parent's); the ones left out
+            are drawn by the hyperparameter sampler.
     """
 
     tower: tuple[str, ...]
     parent: int | None
     operation: Operation
     new_block: str | None = None
+    hparams: Mapping[str, JSONScalar] = field(default_factory=dict)
 
 
 class Proposer(Protocol[_SettingsT]):

@@ -248,7 +248,7 @@ class ArchitectureSampler(BaseSampler, abc.ABC):
                 break
             proposal = self.propose(completed, rng)
         return TrialProposal(
-            Architecture.single(proposal.tower),
+            Architecture.single(proposal.tower, **proposal.hparams),
             proposal.parent,
             proposal.operation.value,
             TrialKind.SEARCH.value,
