@@ -75,6 +75,7 @@ def compose_config(
         f"trainer.batch_size={budget.batch_size}",
         "trainer.accelerator=cpu",
         f"seed={seed}",
+        *task.overrides,
     ]
     if budget.seconds is not None:
         overrides.append(f"search.timeout_s={budget.seconds}")
@@ -123,7 +124,7 @@ def torchsearch_method(
             trials = _study_trials(run_dir, best["study"], data, space)
         return MethodResult(
             method=name or METHOD_NAMES.get(search, search) + ("-small" if capped else ""),
-            task=task.data,
+            task=task.name,
             seed=seed,
             test_accuracy=float(best["test"]["accuracy"]),
             validation_accuracy=float(best["validation"]["accuracy"]),
@@ -249,12 +250,12 @@ def tpe_fixed_slots(task: Task, budget: Budget, seed: int) -> MethodResult:
     seconds = time.perf_counter() - start
     if not records:
         failed = f"FAILED: every trial failed, e.g. {errors[0] if errors else '?'}"
-        return MethodResult("tpe-fixed-slots", task.data, seed, 0.0, 0.0, 0, seconds, note=failed)
+        return MethodResult("tpe-fixed-slots", task.name, seed, 0.0, 0.0, 0, seconds, note=failed)
     chosen = max(records, key=lambda r: r.validation_accuracy)
     model, count = models[chosen.number]
     return MethodResult(
         method="tpe-fixed-slots",
-        task=task.data,
+        task=task.name,
         seed=seed,
         test_accuracy=evaluate(model, data.test)["accuracy"],
         validation_accuracy=chosen.validation_accuracy,
@@ -277,7 +278,7 @@ def anchor_method(name: str, recipe: str) -> Method:
         count = anchors.parameters(model)
         return MethodResult(
             method=f"anchor:{name}/{recipe}",
-            task=task.data,
+            task=task.name,
             seed=seed,
             test_accuracy=test,
             validation_accuracy=validation,
@@ -308,6 +309,27 @@ PLANNED: dict[str, tuple[str, str]] = {
 
 When a key exists in torchsearch's composed config (its feature has landed), the row is
 no longer reported as pending and its method belongs in ``methods_for``."""
+
+
+def attempt(method: Method, task: Task, budget: Budget, seed: int, name: str) -> MethodResult:
+    """``method``'s result named ``name``; a failure is a row with its error rather than
+    an exception, so one method's failure does not lose the whole table."""
+    start = time.perf_counter()
+    try:
+        result = method(task, budget, seed)
+    except Exception as exc:  # reported in the row, and the run's exit status
+        return MethodResult(
+            name,
+            task.name,
+            seed,
+            float("nan"),
+            float("nan"),
+            0,
+            time.perf_counter() - start,
+            note=f"FAILED: {type(exc).__name__}: {exc}",
+        )
+    result.method = name
+    return result
 
 
 def pending_methods(task: Task, budget: Budget) -> dict[str, str]:

@@ -49,6 +49,8 @@ class Task:
             same train / validation / test examples.
         goal: the test accuracy the selected model should reach (None: no goal).
         small_goal: the same for the parameter-capped search.
+        overrides: more config overrides for its data (e.g. a CSV's path and label).
+        label: its name in the tables; ``data`` when None.
     """
 
     data: str
@@ -57,6 +59,13 @@ class Task:
     data_seed: int = 0
     goal: float | None = None
     small_goal: float | None = None
+    overrides: tuple[str, ...] = ()
+    label: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The task's name in the tables and result files."""
+        return self.label or self.data
 
 
 @dataclass

@@ -7,7 +7,7 @@ what a whole search costs over hand-written PyTorch (``bench/search_overhead.py`
 writes the tables (medians over seeds, ratios to torchsearch's coordinate descent), the
 accuracy-against-parameters front and the best-so-far plots (``bench/results/``) into
 ``--output`` with the sections of ``bench/transfer.py``, ``bench/ensembles.py``,
-``bench/parallel.py`` and ``bench/regression.py``, and every
+``bench/parallel.py``, ``bench/regression.py`` and ``bench/from_scratch.py``, and every
 result as JSON beside the plots. ``--quick`` is the CI smoke check: a few trials of a
 few steps, short anchors, one seed.
 """
@@ -15,14 +15,13 @@ few steps, short anchors, one seed.
 from __future__ import annotations
 
 import argparse
-import logging
 import shlex
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import ensembles
+import from_scratch
 import methods
 import parallel
 import regression
@@ -34,6 +33,7 @@ from records import QUICK
 from records import Budget
 from records import MethodResult
 from records import Task
+from sections import quiet_libraries
 
 TASKS = (
     Task(
@@ -60,20 +60,7 @@ def run(
             if only and name not in only:
                 continue
             for seed in seeds:
-                start = time.perf_counter()
-                try:
-                    result = method(task, budget, seed)
-                except Exception as exc:  # one method's failure must not lose the table
-                    result = MethodResult(
-                        name,
-                        task.data,
-                        seed,
-                        float("nan"),
-                        float("nan"),
-                        0,
-                        time.perf_counter() - start,
-                        note=f"FAILED: {type(exc).__name__}: {exc}",
-                    )
+                result = methods.attempt(method, task, budget, seed, name)
                 print(
                     f"{task.data:8s} {name:24s} seed {seed}: test {result.test_accuracy:.4f} "
                     f"params {result.parameters:,} trials {len(result.trials)} in "
@@ -124,11 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-ensembles", action="store_true", help="skip bench/ensembles.py")
     parser.add_argument("--no-parallel", action="store_true", help="skip bench/parallel.py")
     parser.add_argument("--no-regression", action="store_true", help="skip bench/regression.py")
+    parser.add_argument(
+        "--no-from-scratch", action="store_true", help="skip bench/from_scratch.py (hours)"
+    )
     args = parser.parse_args(argv)
     budgets = QUICK if args.quick else FULL
     seeds = list(range(args.seeds if args.seeds is not None else (1 if args.quick else 3)))
-    logging.getLogger("lightning").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
+    quiet_libraries()
     start = time.perf_counter()
     results = run(budgets, seeds, set(args.only) if args.only else None)
     sections = {"Budget": describe(budgets, seeds)}
@@ -156,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         sections[parallel.SECTION] = parallel.measure(args.quick, seeds)
     if not args.no_regression:
         sections[regression.SECTION] = regression.measure(args.quick, seeds)
+    if not args.no_from_scratch:
+        sections[from_scratch.SECTION] = from_scratch.measure(args.quick, seeds)
     sections["Not measured yet"] = pending(budgets)
     folder = args.plots or Path(__file__).resolve().parent / "results"
     figures = report.plots(results, folder.resolve())

@@ -15,7 +15,14 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["replace_section", "section_main"]
+__all__ = ["quiet_libraries", "replace_section", "section_main"]
+
+
+def quiet_libraries() -> None:
+    """Silences Lightning's info lines and library warnings, which would bury the
+    benchmark's own progress lines."""
+    logging.getLogger("lightning").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
 
 
 def replace_section(path: Path, title: str, body: str, command: str) -> None:
@@ -45,8 +52,7 @@ def section_main(
     parser.add_argument("--output", type=Path, default=Path("BENCHMARKS.md"))
     args = parser.parse_args(argv)
     seeds = list(range(args.seeds if args.seeds is not None else (1 if args.quick else 3)))
-    logging.getLogger("lightning").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
+    quiet_libraries()
     start = time.perf_counter()
     body = measure(args.quick, seeds)
     command = shlex.join(["python", *sys.argv]) if argv is None else shlex.join(argv)

@@ -65,11 +65,13 @@ def quick_run(
         "--plots",
         str(folder / "results"),
         # Their own smoke checks run these sections (test_transfer_quick.py,
-        # test_ensembles_quick.py, test_parallel_quick.py, test_regression_quick.py).
+        # test_ensembles_quick.py, test_parallel_quick.py, test_regression_quick.py,
+        # test_from_scratch_quick.py).
         "--no-transfer",
         "--no-ensembles",
         "--no-parallel",
         "--no-regression",
+        "--no-from-scratch",
     ]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     return done, output
