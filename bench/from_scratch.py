@@ -151,7 +151,7 @@ def tasks() -> dict[str, ScratchTask]:
         ),
         "digits": ScratchTask(
             Task(data="digits", space="dnn", anchors=()),
-            Budget(n_trials=10_000, trial_steps=500, seconds=45, batch_size=32),
+            Budget(n_trials=10_000, trial_steps=500, seconds=30, batch_size=32),
             QUICK_BUDGET,
             target=0.98,
         ),
@@ -163,7 +163,7 @@ def tasks() -> dict[str, ScratchTask]:
                 overrides=(f"data.path={tabular_csv()}", "data.label=label"),
                 label="tabular",
             ),
-            Budget(n_trials=10_000, trial_steps=500, seconds=45, batch_size=32),
+            Budget(n_trials=10_000, trial_steps=500, seconds=30, batch_size=32),
             QUICK_BUDGET,
             target=None,
         ),
@@ -211,7 +211,6 @@ def ablation_methods() -> dict[str, methods.Method]:
         table[name] = cd(name, f"search.options.{option}={off}")
     table["cd (Model Search)"] = cd("cd (Model Search)", *MODEL_SEARCH_CD)
     table["cd with snapshot grafting"] = cd("cd with snapshot grafting", "transfer=snapshot")
-    table["random"] = methods.torchsearch_method("random", extra=NO_SUGGESTIONS, name="random")
     return table
 
 
