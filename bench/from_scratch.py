@@ -7,7 +7,8 @@ equal steps per trial, on three tasks; then an ablation of coordinate descent.
 
 1. **Comparison.** On MNIST-1D (``space=cnn1d``), digits (``space=dnn``) and a tabular
    task generated offline (:func:`tabular_csv`, ``data=csv``, ``space=dnn``), each
-   method of :func:`comparison_methods` searches with ``space.suggestions=[]`` under the
+   method of :func:`comparison_methods` searches with ``space.suggestions=[]`` (and no
+   in-search ensembles or distillation) under the
    same wall clock and the same steps per trial (:data:`FULL`), for every seed. The table
    gives the selected model's test accuracy (median and range over seeds), the trials
    completed, the seconds each method first needed to reach the task's validation target,
@@ -53,7 +54,10 @@ from sections import replace_section
 
 SECTION = "Search from scratch"
 RESULTS = Path(__file__).resolve().parent / "results" / "from_scratch"
-NO_SUGGESTIONS = ("space.suggestions=[]",)
+NO_SUGGESTIONS = ("space.suggestions=[]", "ensemble=none", "distill=none")
+"""From no suggestion, and every trial a searched tower: the ``dnn`` space's in-search
+ensembles and distillation are off, so that every method compares the towers it finds
+(the TPE baseline has neither)."""
 MODEL_SEARCH_CD = (
     "search.options.replace_position=uniform",
     "search.options.skip_duplicates=false",
