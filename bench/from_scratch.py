@@ -7,17 +7,17 @@ equal steps per trial, on three tasks; then an ablation of coordinate descent.
 
 1. **Comparison.** On MNIST-1D (``space=cnn1d``), digits (``space=dnn``) and a tabular
    task generated offline (:func:`tabular_csv`, ``data=csv``, ``space=dnn``), each
-   method of :func:`comparison_methods` searches with ``space.suggestions=[]`` (and no
-   in-search ensembles or distillation) under the
-   same wall clock and the same steps per trial (:data:`FULL`), for every seed. The table
-   gives the selected model's test accuracy (median and range over seeds), the trials
-   completed, the seconds each method first needed to reach the task's validation target,
-   and the best validation accuracy at equal trials (the fewest any method completed with
-   that seed). The plots show the best validation accuracy so far against seconds, one
-   line per seed.
-2. **Ablation** (:data:`ABLATION`): coordinate descent with every change of
+   method of :func:`comparison_methods` searches from no suggestion and without in-search
+   ensembles (:data:`NO_SUGGESTIONS`) under the same wall clock and the same steps per
+   trial (:func:`tasks`), for every seed. The table gives the selected model's test
+   accuracy (median and range over seeds), the trials completed, the seconds each method
+   first needed to reach the task's validation target, and the best validation accuracy
+   at equal trials (the fewest any method completed with that seed). The plots show the
+   best validation accuracy so far against seconds, one line per seed.
+2. **Ablation** (:func:`ablation_methods`): coordinate descent with every change of
    ``search=coordinate_descent``'s options, without each in turn, with none (Model
-   Search's own), and with snapshot grafting, on MNIST-1D under a shorter wall clock.
+   Search's own), and with snapshot grafting, on MNIST-1D under a shorter wall clock
+   (:data:`ABLATION_SECONDS`).
 
 Every result is written as JSON under ``bench/results/from_scratch/`` as it finishes;
 ``--resume`` reuses those of the same budget, so a run cut short goes on where it stopped.
