@@ -2,8 +2,8 @@
 equal steps per trial, on three tasks; then an ablation of coordinate descent.
 
     python bench/from_scratch.py [--quick] [--seeds N] [--part comparison|ablation|all]
-        [--tasks mnist1d digits tabular] [--methods NAME ...] [--resume]
-        [--output BENCHMARKS.md]
+        [--tasks mnist1d digits tabular] [--methods NAME ...] [--ablation-seeds N]
+        [--resume | --stored-only] [--store FOLDER] [--output BENCHMARKS.md]
 
 1. **Comparison.** On MNIST-1D (``space=cnn1d``), digits (``space=dnn``) and a tabular
    task generated offline (:func:`tabular_csv`, ``data=csv``, ``space=dnn``), each
@@ -20,7 +20,8 @@ equal steps per trial, on three tasks; then an ablation of coordinate descent.
    (:data:`ABLATION_SECONDS`).
 
 Every result is written as JSON under ``bench/results/from_scratch/`` as it finishes;
-``--resume`` reuses those of the same budget, so a run cut short goes on where it stopped.
+``--resume`` reuses those of the same budget, so a run cut short goes on where it stopped,
+and ``--stored-only`` writes the report from them alone, naming the runs it lacks.
 Methods run seed by seed, each seed's methods one after the other, so that a change in the
 machine's load falls on every method alike.
 """
@@ -66,10 +67,23 @@ MODEL_SEARCH_CD = (
 )
 """Coordinate descent as Model Search ran it: every change of ours off."""
 CHANGES = {
-    "replace_position": ("uniform", "which block a replacement picks: the oldest first"),
-    "skip_duplicates": ("false", "a tower already trained is drawn again"),
-    "beam_tolerance": ("0.0", "scores within the tolerance tie; the faster trial ranks first"),
-    "hparams_from_parent": ("0.0", "a child keeps its parent's hyperparameters"),
+    "replace_position": (
+        "uniform",
+        "a replacement favours the block left unchanged longest (off: any position alike)",
+    ),
+    "skip_duplicates": (
+        "false",
+        "a tower a completed trial trained is drawn again (off: it is trained again)",
+    ),
+    "beam_tolerance": (
+        "0.0",
+        "scores within 0.005 of the best tie and the faster trials fill the beam (off: "
+        "plain ranking)",
+    ),
+    "hparams_from_parent": (
+        "0.0",
+        "half the children keep their parent's hyperparameters (off: TPE draws each child's)",
+    ),
 }
 """Each change of ``search=coordinate_descent``: its value when off, and what it does."""
 CONSTRAINED_CNN1D = (
@@ -251,16 +265,23 @@ def run_part(
     jobs: list[tuple[ScratchTask, Budget, dict[str, methods.Method]]],
     seeds: list[int],
     store: Path,
-    resume: bool,
-) -> list[MethodResult]:
-    """Every method of every job for every seed (seed by seed), stored as it finishes."""
-    results = []
+    reuse: str,
+) -> tuple[list[MethodResult], list[tuple[str, str, int]]]:
+    """Every method of every job for every seed (seed by seed), stored as it finishes.
+
+    ``reuse``: ``"none"`` runs everything, ``"stored"`` reuses the stored results of the
+    same budget and runs the rest, ``"only"`` reuses them and runs nothing. Returns the
+    results and the runs that have none (``"method, seed N"``)."""
+    results, missing = [], []
     for scratch, budget, table in jobs:
         for seed in seeds:
             for name, method in table.items():
                 path = _result_path(store, part, scratch.name, name, seed)
-                result = _load(path, budget) if resume else None
+                result = _load(path, budget) if reuse != "none" else None
                 reused = result is not None
+                if result is None and reuse == "only":
+                    missing.append((scratch.name, name, seed))
+                    continue
                 if result is None:
                     result = methods.attempt(method, scratch.task, budget, seed, name)
                     _save(path, result, budget)
@@ -272,7 +293,18 @@ def run_part(
                     flush=True,
                 )
                 results.append(result)
-    return results
+    return results, missing
+
+
+def _not_measured(missing: list[tuple[str, str, int]]) -> str:
+    """The runs without a result, a method's seeds together."""
+    if not missing:
+        return ""
+    seeds: dict[str, list[str]] = {}
+    for _, method, seed in missing:
+        seeds.setdefault(method, []).append(str(seed))
+    rows = "; ".join(f"{method} (seeds {', '.join(s)})" for method, s in seeds.items())
+    return f"\n\nNot measured in this run (no stored result): {rows}."
 
 
 def first_reach(result: MethodResult, target: float) -> float | None:
@@ -399,8 +431,9 @@ def goal(results: list[MethodResult]) -> str:
     beats = "met" if cd_median >= random_median else "NOT met"
     reaches = "met" if cd_median >= 0.985 else "NOT met"
     return (
-        f"Goal on MNIST-1D: coordinate descent's median test accuracy {cd_median:.4f} against "
-        f"random search's {random_median:.4f} ({beats}); at least 0.985: {reaches}."
+        f"Goal on MNIST-1D: coordinate descent's median test accuracy {cd_median:.4f} "
+        f"({len(cd_runs)} seeds) against random search's {random_median:.4f} "
+        f"({len(random_runs)} seeds): {beats}; at least 0.985: {reaches}."
     )
 
 
@@ -424,16 +457,18 @@ def measure(
     parts: tuple[str, ...] = ("comparison", "ablation"),
     names: tuple[str, ...] | None = None,
     only: set[str] | None = None,
-    resume: bool = False,
+    reuse: str = "none",
     store: Path | None = None,
+    ablation_seeds: list[int] | None = None,
 ) -> str:
     """Runs the parts and returns the section's markdown; results and plots go to
-    ``store`` (default: :data:`RESULTS`, or a temporary folder for ``quick``)."""
+    ``store`` (default: :data:`RESULTS`, or a temporary folder for ``quick``). See
+    :func:`run_part` for ``reuse``; the ablation runs ``ablation_seeds`` (default:
+    ``seeds``)."""
     if store is None and quick:
         with tempfile.TemporaryDirectory(prefix="bench-from-scratch-") as folder:
-            return measure(quick, seeds, parts, names, only, resume, Path(folder))
+            return measure(quick, seeds, parts, names, only, reuse, Path(folder), ablation_seeds)
     store = RESULTS if store is None else store
-    plots = store
     every = tasks()
     chosen = [every[n] for n in (names or tuple(every))]
     out: list[str] = []
@@ -447,12 +482,13 @@ def measure(
             if only:
                 table_ = {k: v for k, v in table_.items() if k in only}
             jobs.append((scratch, budget, table_))
-        results = run_part("comparison", jobs, seeds, store, resume)
+        results, missing = run_part("comparison", jobs, seeds, store, reuse)
         out.append(describe(budgets, seeds))
         for scratch in chosen:
             mine = [r for r in results if r.task == scratch.name]
-            figure = plot(mine, scratch, plots, "comparison")
-            out.append(f"### {scratch.name}\n\n{table(mine, scratch)}")
+            gaps = [m for m in missing if m[0] == scratch.name]
+            figure = plot(mine, scratch, store, "comparison")
+            out.append(f"### {scratch.name}\n\n{table(mine, scratch)}{_not_measured(gaps)}")
             if scratch.name == "mnist1d":
                 out.append(goal(mine))
             out.append(f"![best so far, {scratch.name}]({_relative(figure)})")
@@ -464,15 +500,17 @@ def measure(
         table_ = ablation_methods()
         if only:
             table_ = {k: v for k, v in table_.items() if k in only}
-        results = run_part("ablation", [(scratch, budget, table_)], seeds, store, resume)
-        figure = plot(results, scratch, plots, "ablation")
+        used = seeds if ablation_seeds is None else ablation_seeds
+        results, missing = run_part("ablation", [(scratch, budget, table_)], used, store, reuse)
+        figure = plot(results, scratch, store, "ablation")
         changes = "\n".join(f"- `{option}`: {what}" for option, (_, what) in CHANGES.items())
         out.append(
             f"### Ablation: coordinate descent on {scratch.name}\n\n"
             f"{budget.seconds:.0f} s of wall clock, {budget.trial_steps} steps of batch "
-            f"{budget.batch_size} per trial, seeds {seeds}. The changes "
+            f"{budget.batch_size} per trial, seeds {used}. The changes "
             f"(`search.options` of `search=coordinate_descent`):\n\n{changes}\n\n"
-            f"{table(results, scratch)}\n\n![ablation]({_relative(figure)})"
+            f"{table(results, scratch)}{_not_measured(missing)}\n\n"
+            f"![ablation]({_relative(figure)})"
         )
     return "\n\n".join(out)
 
@@ -493,7 +531,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--part", choices=("comparison", "ablation", "all"), default="all")
     parser.add_argument("--tasks", nargs="*", default=None, help="mnist1d digits tabular")
     parser.add_argument("--methods", nargs="*", default=None, help="run only these methods")
+    parser.add_argument(
+        "--ablation-seeds", type=int, default=None, help="the ablation's seeds (--seeds)"
+    )
     parser.add_argument("--resume", action="store_true", help="reuse stored results")
+    parser.add_argument(
+        "--stored-only", action="store_true", help="report stored results, run nothing"
+    )
     parser.add_argument(
         "--store", type=Path, default=None, help="results and plots (bench/results/from_scratch)"
     )
@@ -509,8 +553,9 @@ def main(argv: list[str] | None = None) -> int:
         parts,
         tuple(args.tasks) if args.tasks else None,
         set(args.methods) if args.methods else None,
-        args.resume,
+        "only" if args.stored_only else "stored" if args.resume else "none",
         args.store.resolve() if args.store else None,
+        None if args.ablation_seeds is None else list(range(args.ablation_seeds)),
     )
     command = shlex.join(["python", *sys.argv]) if argv is None else shlex.join(argv)
     replace_section(args.output.resolve(), SECTION, body, command)

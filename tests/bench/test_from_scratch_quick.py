@@ -77,3 +77,28 @@ def test_stored_results_are_reused_only_under_the_same_budget(
     assert from_scratch._load(path, budget) == result
     assert from_scratch._load(path, Budget(n_trials=3, trial_steps=16, seconds=60)) is None
     assert from_scratch._load(tmp_path / "missing.json", budget) is None
+
+
+def test_stored_only_reports_without_running_and_names_what_it_lacks(
+    tmp_path: Path, from_scratch: ModuleType
+) -> None:
+    budget = from_scratch.tasks()["digits"].full
+    result = from_scratch.MethodResult(
+        "random",
+        "digits",
+        1,
+        0.95,
+        0.96,
+        4810,
+        30.0,
+        [from_scratch.TrialRecord(0, 2.0, 0.96, 0.95, 4810, "FULLY_CONNECTED")],
+    )
+    path = from_scratch._result_path(tmp_path, "comparison", "digits", "random", 1)
+    from_scratch._save(path, result, budget)
+    body = from_scratch.measure(
+        False, [0, 1], ("comparison",), ("digits",), None, "only", tmp_path
+    )
+    assert "| random | 0.9500 | 0.9600 | 4,810 | 1 |" in body
+    assert "random (seeds 0)" in body and "cd (seeds 0, 1)" in body
+    assert "Not measured in this run" in body
+    assert (tmp_path / "from_scratch_comparison_digits.png").is_file()
