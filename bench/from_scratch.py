@@ -401,11 +401,11 @@ def plot(results: list[MethodResult], scratch: ScratchTask, folder: Path, part: 
                 linewidth=1.2,
                 label=name if run is runs[0] else None,
             )
-    values = [t.validation_accuracy for r in results for t in r.trials]
+    # Zoomed on where the methods part: the best-so-far values after the first few trials.
+    values = [point[2] for r in results for point in r.best_so_far()]
     if values:
-        top = max(values)
-        low = float(np.percentile(values, 25))
-        ax.set_ylim(max(0.0, low - 0.01), min(1.0, top + 0.005))
+        low = float(np.percentile(values, 10))
+        ax.set_ylim(max(0.0, low - 0.005), min(1.0, max(values) + 0.003))
     if scratch.target is not None:
         ax.axhline(scratch.target, color="grey", linestyle=":", linewidth=1)
     ax.set_xlabel("seconds since the first trial started")
