@@ -53,6 +53,8 @@ from records import TrialRecord
 from sections import quiet_libraries
 from sections import replace_section
 
+from torchsearch._files import write_atomically
+
 SECTION = "Search from scratch"
 RESULTS = Path(__file__).resolve().parent / "results" / "from_scratch"
 NO_SUGGESTIONS = ("space.suggestions=[]", "ensemble=none", "distill=none")
@@ -128,10 +130,8 @@ def tabular_csv() -> Path:
         ",".join([*(f"{v:.6g}" for v in features), str(label)])
         for features, label in zip(x, y, strict=True)
     ]
-    partial = path.with_suffix(".partial")
-    partial.write_text("\n".join(rows) + "\n")
-    partial.replace(path)
-    return path
+    text = "\n".join(rows) + "\n"
+    return write_atomically(path, lambda partial: partial.write_text(text))
 
 
 @dataclass(frozen=True)
@@ -243,9 +243,7 @@ def _result_path(store: Path, part: str, task: str, method: str, seed: int) -> P
 def _save(path: Path, result: MethodResult, budget: Budget) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"budget": dataclasses.asdict(budget), "result": dataclasses.asdict(result)}
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(data, indent=1))
-    partial.replace(path)
+    write_atomically(path, lambda partial: partial.write_text(json.dumps(data, indent=1)))
 
 
 def _load(path: Path, budget: Budget) -> MethodResult | None:

@@ -50,8 +50,7 @@ def speed_ranked(ranked: Sequence[CompletedTrial], tolerance: float) -> list[Com
     best = ranked[0].value
     tied = [t for t in ranked if abs(t.value - best) <= tolerance]
     rest = [t for t in ranked if abs(t.value - best) > tolerance]
-    seconds = {t.number: _seconds(t) for t in tied}
-    return sorted(tied, key=lambda t: seconds[t.number]) + rest
+    return sorted(tied, key=_seconds) + rest
 
 
 def _seconds(trial: CompletedTrial) -> float:
